@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build and the tests need. Idempotent and
+# quiet when everything is already there.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake make pkg-config
+  libcaf-dev libuv1-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
+  libsodium-dev libmsgpack-cxx-dev libspdlog-dev catch2
+  # test peers and host tools
+  iproute2 iptables nftables wireguard-go wireguard-tools iperf3 coturn procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: root is needed to install packages (run with sudo)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
