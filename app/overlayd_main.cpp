@@ -1,2 +1,85 @@
-// placeholder while the foundation is being written
-int main() { return 0; }
+// overlayd: the daemon. Starts the actor system, serves it on the socket and
+// runs until SIGTERM/SIGINT (which leave container plumbing in place,
+// DECISIONS.md 14) or a Shutdown request (the full teardown).
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "actors/node.hpp"
+#include "actors/socket_service.hpp"
+#include "app/daemon_options.hpp"
+#include "overlayd_version.hpp"
+
+namespace {
+
+void configure_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("overlayd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+// Every thread started after this inherits the mask, so the signals reach
+// only the sigwait below.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1); // raised after a Shutdown request is answered
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string error;
+  auto options = overlayd::app::parse_daemon_options(args, error);
+  if (!options) {
+    std::fprintf(stderr, "overlayd: %s\n", error.c_str());
+    return 2;
+  }
+  if (options->show_help) {
+    std::fputs(overlayd::app::daemon_usage(), stdout);
+    return 0;
+  }
+  if (options->show_version) {
+    std::printf("overlayd %s\n", OVERLAYD_VERSION);
+    return 0;
+  }
+  configure_logging(options->log_level);
+  sigset_t stop_signals = block_stop_signals();
+
+  auto node = overlayd::node::start({options->data_dir, options->uapi_dir, 0});
+  if (!node) {
+    spdlog::error("cannot start: {}", node.error_message());
+    return 1;
+  }
+  auto service = overlayd::socket_service::start(**node, options->socket_path,
+                                                 [] { ::kill(::getpid(), SIGUSR1); });
+  if (!service) {
+    spdlog::error("cannot serve: {}", service.error_message());
+    return 1;
+  }
+  spdlog::info("overlayd {} listening on {} (data dir {}, UAPI dir {})", OVERLAYD_VERSION,
+               options->socket_path, options->data_dir, options->uapi_dir);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  if (signal_number == SIGUSR1)
+    spdlog::info("shutdown request answered; exiting");
+  else
+    spdlog::info("received {}; stopping, container plumbing stays in place",
+                 signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*service)->stop();
+  (*node)->stop();
+  spdlog::info("stopped");
+  return 0;
+}

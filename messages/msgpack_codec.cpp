@@ -61,8 +61,10 @@ public:
   bool end_map_value() { return true; }
   bool end_map() { return close(); }
 
-  void parse_error(std::size_t parsed, std::size_t) {
-    fail("invalid msgpack at byte " + std::to_string(parsed));
+  // msgpack-cxx passes (offset - 1, offset) of the bad byte; the first
+  // argument wraps around for a bad first byte.
+  void parse_error(std::size_t, std::size_t bad_byte) {
+    fail("invalid msgpack at byte " + std::to_string(bad_byte));
   }
   void insufficient_bytes(std::size_t, std::size_t) { fail("truncated msgpack"); }
   bool referenced() const { return false; }

@@ -144,3 +144,8 @@ TEST_CASE("msgpack: huge declared sizes do not allocate up front", "[codec]") {
   CHECK(contains(error_of(maps), "truncated"));
   CHECK(contains(error_of(bytes({0xdb, 0xff, 0xff, 0xff, 0xf0, 'a'})), "truncated"));
 }
+
+TEST_CASE("msgpack: a never-used byte is reported at its offset", "[codec]") {
+  CHECK(contains(error_of(bytes({0xc1})), "invalid msgpack at byte 0"));
+  CHECK(contains(error_of(bytes({0x92, 0x01, 0xc1})), "invalid msgpack at byte 2"));
+}

@@ -1,0 +1,311 @@
+#include "actors/coordinator.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "net/endpoint.hpp"
+
+namespace overlayd {
+
+namespace {
+
+using self_pointer = coordinator_actor::stateful_pointer<coordinator_state>;
+using reply = caf::result<msg::response>;
+
+msg::response ok() {
+  return msg::ok_result{};
+}
+
+msg::response fail(std::string message) {
+  return msg::error_result{std::move(message)};
+}
+
+// Requests whose machinery belongs to a later piece of work answer this, so
+// the main daemon learns exactly what is missing.
+msg::response not_implemented(const char* what) {
+  return fail(std::string("not implemented yet: ") + what);
+}
+
+// The Display text of OverlaydError::Overlay.
+msg::response engine_error(const std::string& message) {
+  return fail("overlay engine error: " + message);
+}
+
+// One handler per request (mechanics.md section 7). Handlers that wait on
+// another actor return the response promise they will fulfil.
+class request_handlers {
+public:
+  explicit request_handlers(self_pointer self) : self_(self), st_(self->state) {}
+
+  // -- identity ------------------------------------------------------------------------
+
+  reply operator()(msg::set_local_node_id& r) {
+    st_.local_node_id = r.node_id;
+    spdlog::info("local node id set to {}", r.node_id);
+    return ok();
+  }
+
+  reply operator()(msg::set_local_wg_pubkey& r) {
+    st_.local_wg_pubkey = r.pubkey;
+    spdlog::info("local WireGuard public key set to {}", r.pubkey);
+    return ok();
+  }
+
+  // -- global overlay ------------------------------------------------------------------
+
+  reply operator()(msg::setup_global_overlay& r) {
+    st_.deployment = r.deployment;
+    st_.instance_id = r.instance_id;
+    st_.overlay_port = r.wg_port != 0 ? r.wg_port : default_wg_port;
+    auto cluster = net::cidr::parse(r.cluster_cidr);
+    if (!cluster)
+      return fail("invalid cluster CIDR " + r.cluster_cidr + ": " + cluster.error_message());
+    st_.cluster_cidr = *cluster;
+    st_.cluster_cidr_text = r.cluster_cidr;
+    // Without a slice the node takes addresses from the whole cluster CIDR
+    // (the original kept the 10.200.0.0/16 default whatever the cluster).
+    net::cidr slice = *cluster;
+    if (r.slice_cidr) {
+      auto parsed = net::cidr::parse(*r.slice_cidr);
+      if (!parsed)
+        return fail("invalid slice CIDR " + *r.slice_cidr + ": " + parsed.error_message());
+      if (!cluster->contains(parsed->network()) || parsed->prefix() < cluster->prefix())
+        return fail("invalid slice CIDR " + *r.slice_cidr + ": not inside cluster CIDR "
+                    + r.cluster_cidr);
+      slice = *parsed;
+    }
+    record_nat_config(r);
+    auto rp = self_->make_response_promise<msg::response>();
+    auto slice_text = r.slice_cidr;
+    self_->request(st_.ipam, caf::infinite, bind_node_slice{slice})
+      .await(
+        // The handler object is gone when this runs: reach the state
+        // through the actor.
+        [self = self_, rp, slice_text](const address_reply& bound) mutable {
+          if (!bound) {
+            rp.deliver(fail(bound.error_message()));
+            return;
+          }
+          self->state.slice_cidr_text = slice_text;
+          self->state.node_ip = *bound;
+          spdlog::info("node slice bound: node IP {} (cluster {})", bound->to_string(),
+                       self->state.cluster_cidr_text);
+          rp.deliver(not_implemented("the global WireGuard device (setup_global_overlay "
+                                     "bound the address slice only)"));
+        },
+        [rp](caf::error& e) mutable { rp.deliver(fail("ipam: " + caf::to_string(e))); });
+    return rp;
+  }
+
+  reply operator()(msg::teardown_global_overlay&) {
+    // No global device exists yet, so there is nothing on the host to revert.
+    return ok();
+  }
+
+  // -- service overlays, containers and bridges -----------------------------------------
+
+  reply operator()(msg::setup_service_overlay& r) {
+    st_.service_modes[r.service] = r.mode;
+    return not_implemented("service bridges (setup_service_overlay)");
+  }
+
+  reply operator()(msg::teardown_service_overlay&) {
+    return not_implemented("service bridges (teardown_service_overlay)");
+  }
+
+  reply operator()(msg::prune_orphan_bridges&) {
+    return not_implemented("service bridges (prune_orphan_bridges)");
+  }
+
+  reply operator()(msg::attach_container& r) {
+    if (r.dns_server)
+      st_.dns_server_addr = r.dns_server->to_string() + ":53";
+    if (r.dns_domain)
+      st_.dns_domain = r.dns_domain;
+    if (std::holds_alternative<msg::windows_container_handle>(r.handle))
+      return fail("WindowsContainer attach is only supported on Windows");
+    return not_implemented("container attach (attach_container)");
+  }
+
+  reply operator()(msg::detach_container& r) {
+    if (std::holds_alternative<msg::windows_container_handle>(r.handle))
+      return ok(); // nothing was ever attached on Linux
+    return not_implemented("container attach (detach_container)");
+  }
+
+  // -- addresses -------------------------------------------------------------------------
+
+  reply operator()(msg::allocate_ip& r) {
+    // Per-service bridge pools arrive with the bridges; until then every
+    // address comes from the node slice, as the original does for a service
+    // without a bridge. `join_global` is ignored, as in the original.
+    auto rp = self_->make_response_promise<msg::response>();
+    auto service = r.service;
+    self_->request(st_.ipam, caf::infinite, allocate_node_address{})
+      .await(
+        [rp, service](const address_reply& got) mutable {
+          if (!got) {
+            rp.deliver(engine_error(got.error_message()));
+            return;
+          }
+          spdlog::debug("allocated {} for service {}", got->to_string(), service);
+          rp.deliver(msg::response{msg::ip_result{*got}});
+        },
+        [rp](caf::error& e) mutable { rp.deliver(fail("ipam: " + caf::to_string(e))); });
+    return rp;
+  }
+
+  reply operator()(msg::release_ip& r) {
+    auto rp = self_->make_response_promise<msg::response>();
+    auto ip = r.ip;
+    self_->request(st_.ipam, caf::infinite, release_address{ip})
+      .await([rp](const done_reply&) mutable { rp.deliver(ok()); },
+             [rp](caf::error& e) mutable { rp.deliver(fail("ipam: " + caf::to_string(e))); });
+    return rp;
+  }
+
+  // -- peers ---------------------------------------------------------------------------------
+
+  reply operator()(msg::add_peer& r) {
+    if (!net::parse_endpoint(r.peer.endpoint))
+      return fail("invalid peer endpoint " + r.peer.endpoint + ": invalid socket address syntax");
+    if (auto* service = std::get_if<msg::service_scope>(&r.scope))
+      return no_dedicated_overlay(*service);
+    // No global device: the original's VM-only path warns and skips the
+    // device install but still records the peer (mechanics.md 7.12).
+    spdlog::warn("global overlay has no device; peer {} recorded, not installed",
+                 r.peer.public_key);
+    record_candidates(r.peer);
+    st_.global_peers[r.peer.public_key] = r.peer;
+    return ok();
+  }
+
+  reply operator()(msg::remove_peer& r) {
+    if (auto* service = std::get_if<msg::service_scope>(&r.scope))
+      return no_dedicated_overlay(*service);
+    st_.global_peers.erase(r.pubkey);
+    st_.peer_candidates.erase(r.pubkey);
+    return ok();
+  }
+
+  reply operator()(msg::add_allowed_ip& r) {
+    return allowed_ip_change(r.scope, r.pubkey, r.cidr);
+  }
+
+  reply operator()(msg::remove_allowed_ip& r) {
+    return allowed_ip_change(r.scope, r.pubkey, r.cidr);
+  }
+
+  // -- DNS -------------------------------------------------------------------------------------
+
+  reply operator()(msg::register_dns& r) {
+    self_->send(st_.dns, dns_register{r.name, r.ip});
+    return ok();
+  }
+
+  reply operator()(msg::unregister_dns& r) {
+    self_->send(st_.dns, dns_unregister{r.name});
+    return ok();
+  }
+
+  reply operator()(msg::write_scoped_resolver&) {
+    return engine_error("scoped resolver is macOS-only");
+  }
+
+  reply operator()(msg::remove_scoped_resolver&) {
+    return engine_error("scoped resolver is macOS-only");
+  }
+
+  // -- status and NAT ----------------------------------------------------------------------------
+
+  reply operator()(msg::status&) {
+    msg::status_snapshot s;
+    s.overlay_cidr = st_.cluster_cidr_text;
+    s.node_ip = st_.node_ip;
+    s.slice_cidr = st_.slice_cidr_text;
+    return msg::response{std::move(s)};
+  }
+
+  reply operator()(msg::nat_tick&) {
+    return not_implemented("NAT traversal (nat_tick)");
+  }
+
+  reply operator()(msg::nat_status&) {
+    // No traversal has run, so there are no candidates, peers or refreshes.
+    return msg::response{msg::nat_status_wire{}};
+  }
+
+  reply operator()(msg::shutdown&) {
+    // Nothing on the host belongs to overlayd yet; the caller (the gateway
+    // or the embedding program) ends the process after this answer.
+    spdlog::info("shutdown requested");
+    return ok();
+  }
+
+private:
+  reply no_dedicated_overlay(const msg::service_scope& scope) {
+    return fail("no dedicated overlay for service " + scope.service);
+  }
+
+  reply allowed_ip_change(const msg::peer_scope& scope, const std::string& pubkey,
+                          const std::string& cidr) {
+    if (auto* service = std::get_if<msg::service_scope>(&scope))
+      return no_dedicated_overlay(*service);
+    // As the original: without a global device this is skipped, even for a
+    // malformed CIDR.
+    spdlog::warn("global overlay has no device; allowed IP {} for {} not installed", cidr,
+                 pubkey);
+    return ok();
+  }
+
+  void record_candidates(const msg::peer_spec& peer) {
+    std::vector<msg::nat_candidate_wire> usable;
+    for (const auto& c : peer.candidates) {
+      bool known_type = c.candidate_type == "host" || c.candidate_type == "server-reflexive"
+                        || c.candidate_type == "relay";
+      if (known_type && net::parse_endpoint(c.address))
+        usable.push_back(c);
+    }
+    if (usable.empty())
+      st_.peer_candidates.erase(peer.public_key);
+    else
+      st_.peer_candidates[peer.public_key] = std::move(usable);
+  }
+
+  void record_nat_config(const msg::setup_global_overlay& r) {
+    if (r.nat) {
+      msg::nat_config_spec spec = *r.nat;
+      if (spec.relay_server) {
+        // Kept apart so that no status or log can ever print it.
+        st_.relay_credential = spec.relay_server->auth_credential;
+        spec.relay_server->auth_credential.reset();
+      }
+      st_.nat_config = std::move(spec);
+    } else if (r.nat_enabled) {
+      msg::nat_config_spec spec;
+      spec.enabled = *r.nat_enabled;
+      st_.nat_config = spec;
+    }
+  }
+
+  self_pointer self_;
+  coordinator_state& st_;
+};
+
+} // namespace
+
+coordinator_actor::behavior_type coordinator(self_pointer self, ipam_actor ipam, dns_actor dns) {
+  self->state.ipam = std::move(ipam);
+  self->state.dns = std::move(dns);
+  return {
+    [self](msg::request& r) -> reply {
+      spdlog::debug("request {}", msg::op_name(r));
+      return std::visit(request_handlers{self}, r);
+    },
+  };
+}
+
+} // namespace overlayd

@@ -1,0 +1,62 @@
+// What the coordinator knows about this node: its identity in the cluster,
+// the overlay addressing it was given, and the peers and services the main
+// daemon told it about (mechanics.md section 6).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/dns_actor.hpp"
+#include "actors/ipam_actor.hpp"
+#include "messages/requests.hpp"
+#include "net/cidr.hpp"
+
+namespace overlayd {
+
+// The cluster CIDR the original binds before any SetupGlobalOverlay.
+inline constexpr const char* default_cluster_cidr = "10.200.0.0/16";
+// zlayer_core::DEFAULT_WG_PORT (DECISIONS.md 20).
+inline constexpr std::uint16_t default_wg_port = 51420;
+
+struct coordinator_state {
+  static inline const char* name = "coordinator";
+
+  // -- collaborators ---------------------------------------------------------------
+
+  ipam_actor ipam;
+  dns_actor dns;
+
+  // -- identity --------------------------------------------------------------------
+
+  std::string deployment;
+  std::string instance_id;
+  std::uint64_t local_node_id = 0;
+  std::optional<std::string> local_wg_pubkey;
+
+  // -- addressing ------------------------------------------------------------------
+
+  std::string cluster_cidr_text = default_cluster_cidr;
+  net::cidr cluster_cidr = *net::cidr::parse(default_cluster_cidr);
+  std::optional<std::string> slice_cidr_text;
+  std::optional<net::ip_address> node_ip;
+  std::uint16_t overlay_port = default_wg_port;
+
+  // -- NAT ---------------------------------------------------------------------------
+
+  std::optional<msg::nat_config_spec> nat_config; // relay credential removed
+  std::optional<std::string> relay_credential;    // never logged
+
+  // -- peers and services --------------------------------------------------------------
+
+  std::map<std::string, msg::peer_spec> global_peers;
+  std::map<std::string, std::vector<msg::nat_candidate_wire>> peer_candidates;
+  std::map<std::string, msg::overlay_mode> service_modes;
+
+  // Node-level defaults recorded from attach requests.
+  std::optional<std::string> dns_server_addr; // "ip:53"
+  std::optional<std::string> dns_domain;
+};
+
+} // namespace overlayd

@@ -1,0 +1,50 @@
+#include "actors/embedded.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/node.hpp"
+
+namespace overlayd {
+
+struct embedded_daemon::impl {
+  std::unique_ptr<node> running;
+};
+
+embedded_daemon::embedded_daemon(std::unique_ptr<impl> self) : self_(std::move(self)) {}
+
+embedded_daemon::~embedded_daemon() = default;
+
+result<std::unique_ptr<embedded_daemon>> embedded_daemon::start(embedded_options options) {
+  node_options opts{options.data_dir, options.uapi_dir, options.worker_threads};
+  auto started = node::start(std::move(opts));
+  if (!started)
+    return started.err();
+  auto self = std::make_unique<impl>();
+  self->running = std::move(*started);
+  return std::unique_ptr<embedded_daemon>(new embedded_daemon(std::move(self)));
+}
+
+void embedded_daemon::call(msg::request request, std::function<void(msg::response)> done) {
+  auto coordinator = self_->running->coordinator();
+  // A short-lived actor carries the request so that the caller's thread
+  // never blocks and the reply finds its way back.
+  self_->running->system().spawn(
+    [coordinator, request = std::move(request), done = std::move(done)](
+      caf::event_based_actor* self) mutable {
+      self->request(coordinator, caf::infinite, std::move(request))
+        .then([done](msg::response& r) { done(std::move(r)); },
+              [done](caf::error& e) {
+                done(msg::make_error_response("internal error: " + caf::to_string(e)));
+              });
+    });
+}
+
+std::future<msg::response> embedded_daemon::call(msg::request request) {
+  auto promise = std::make_shared<std::promise<msg::response>>();
+  auto future = promise->get_future();
+  call(std::move(request), [promise](msg::response r) { promise->set_value(std::move(r)); });
+  return future;
+}
+
+} // namespace overlayd

@@ -1,0 +1,170 @@
+#include "actors/ipam_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/ipam_state.hpp"
+#include "net/first_usable_ip.hpp"
+
+namespace overlayd {
+
+namespace {
+
+const std::string dedicated_owner_prefix = "service:";
+
+} // namespace
+
+void ipam_state::init(ipam_config config) {
+  file_.emplace(config.state_file_path);
+  auto loaded = file_->load();
+  networks_ = std::move(loaded.state);
+  for (const auto& problem : loaded.problems)
+    spdlog::error("network state: {}", problem);
+  if (loaded.corrupt_copy) {
+    spdlog::error("network state: the damaged file was kept as {}; its good entries are "
+                  "loaded",
+                  *loaded.corrupt_copy);
+    persist(); // puts the good entries back where the next start looks
+  }
+  std::set<std::uint16_t> in_use;
+  for (const auto& entry : networks_.networks)
+    if (entry.owner.rfind(dedicated_owner_prefix, 0) == 0 && entry.wg_port)
+      in_use.insert(*entry.wg_port);
+  ports_.emplace(config.port_band_base, std::move(in_use));
+  slice_.emplace(config.default_slice);
+  spdlog::info("network state: {} entries from {}", networks_.networks.size(), file_->path());
+}
+
+address_reply ipam_state::bind(const net::cidr& slice) {
+  if (slice_ && slice_->slice() == slice)
+    return slice_->node_ip(); // same slice: the leases stay (DECISIONS 6)
+  if (slice_ && slice_->allocated_count() > 0)
+    return make_error("node slice " + slice.to_address_string() + " conflicts with "
+                      + slice_->slice().to_address_string() + ": "
+                      + std::to_string(slice_->allocated_count())
+                      + " addresses are still leased from it");
+  slice_.emplace(slice);
+  // No service subnet may hold the node IP: the DNS listener lives there.
+  if (registry_)
+    registry_->reserve_ip(slice_->node_ip());
+  return slice_->node_ip();
+}
+
+address_reply ipam_state::allocate_from_slice() {
+  return slice_->allocate();
+}
+
+address_reply ipam_state::allocate_from_pool(const std::string& pool) {
+  auto it = pools_.find(pool);
+  if (it == pools_.end())
+    return make_error("no address pool " + pool);
+  auto ip = it->second.allocate();
+  if (!ip)
+    return make_error("No available IP addresses in CIDR range "
+                      + it->second.network().to_address_string());
+  return *ip;
+}
+
+done_reply ipam_state::release(const net::ip_address& ip) {
+  for (auto& [name, pool] : pools_)
+    if (pool.contains(ip))
+      return pool.release(ip);
+  if (slice_->slice().contains(ip))
+    return slice_->release(ip);
+  spdlog::debug("release of {}: outside every pool, ignored", ip.to_string());
+  return false;
+}
+
+address_reply ipam_state::open(const std::string& name, const net::cidr& subnet) {
+  // The same subnet keeps its leases (a bridge set up again after a restart
+  // of the service); a new subnet starts a fresh pool.
+  auto it = pools_.find(name);
+  if (it == pools_.end() || it->second.network() != subnet)
+    pools_.insert_or_assign(name, net::pool_allocator::for_bridge(subnet));
+  return net::first_usable_ip(subnet);
+}
+
+done_reply ipam_state::close(const std::string& name) {
+  return pools_.erase(name) != 0;
+}
+
+subnet_reply ipam_state::assign(const std::string& service, const std::string& node,
+                                const net::cidr& cluster) {
+  if (!registry_) {
+    // Built once, from the cluster CIDR known at first use (mechanics 3.3).
+    auto made = net::service_subnet_registry::create(
+      cluster, net::service_subnet_registry::default_slice_prefix(cluster));
+    if (!made)
+      return make_error("failed to build ServiceSubnetRegistry: " + made.error_message());
+    registry_.emplace(std::move(*made));
+    registry_->reserve_ip(slice_->node_ip());
+  }
+  return registry_->assign(service, node);
+}
+
+done_reply ipam_state::unassign(const std::string& service, const std::string& node) {
+  return registry_ && registry_->release(service, node).has_value();
+}
+
+port_reply ipam_state::allocate_port() {
+  return ports_->allocate();
+}
+
+done_reply ipam_state::release_port(std::uint16_t port) {
+  return ports_->release(port);
+}
+
+done_reply ipam_state::save(net::network_entry entry) {
+  if (entry.wg_port)
+    ports_->reserve(*entry.wg_port);
+  networks_.upsert(std::move(entry));
+  return persist();
+}
+
+done_reply ipam_state::forget(const std::string& owner) {
+  if (!networks_.remove(owner))
+    return false;
+  return persist();
+}
+
+network_reply ipam_state::find(const std::string& owner) const {
+  if (const auto* entry = networks_.get(owner))
+    return *entry;
+  return std::nullopt;
+}
+
+done_reply ipam_state::persist() {
+  auto saved = file_->save(networks_);
+  if (!saved) {
+    spdlog::error("network state: {}", saved.error_message());
+    return saved.err();
+  }
+  return true;
+}
+
+ipam_actor::behavior_type ipam(ipam_actor::stateful_pointer<ipam_state> self,
+                               ipam_config config) {
+  self->state.init(std::move(config));
+  auto& st = self->state;
+  return {
+    [&st](const bind_node_slice& r) { return st.bind(r.slice); },
+    [&st](const allocate_node_address&) { return st.allocate_from_slice(); },
+    [&st](const allocate_pool_address& r) { return st.allocate_from_pool(r.pool); },
+    [&st](const release_address& r) { return st.release(r.ip); },
+    [&st](const open_pool& r) { return st.open(r.name, r.subnet); },
+    [&st](const close_pool& r) { return st.close(r.name); },
+    [&st](const assign_service_subnet& r) { return st.assign(r.service, r.node, r.cluster); },
+    [&st](const release_service_subnet& r) { return st.unassign(r.service, r.node); },
+    [&st](const allocate_dedicated_port&) { return st.allocate_port(); },
+    [&st](const release_dedicated_port& r) { return st.release_port(r.port); },
+    [&st](save_network& r) { return st.save(std::move(r.entry)); },
+    [&st](const forget_network& r) { return st.forget(r.owner); },
+    [&st](const find_network& r) { return st.find(r.owner); },
+  };
+}
+
+} // namespace overlayd

@@ -1,0 +1,88 @@
+#include "actors/node.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <thread>
+
+#include "actors/coordinator.hpp"
+#include "actors/dns_actor.hpp"
+#include "actors/ipam_actor.hpp"
+#include "actors/ipam_state.hpp"
+#include "platform/filesystem.hpp"
+
+namespace overlayd {
+
+namespace {
+
+void configure(caf::actor_system_config& cfg, unsigned worker_threads) {
+  if (worker_threads == 0)
+    worker_threads = std::max(2u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", static_cast<size_t>(worker_threads));
+}
+
+} // namespace
+
+struct node::impl {
+  node_options options;
+  caf::actor_system_config config;
+  std::unique_ptr<caf::actor_system> system;
+  ipam_actor ipam;
+  dns_actor dns;
+  coordinator_actor coordinator;
+  bool stopped = false;
+};
+
+node::node(std::unique_ptr<impl> self) : self_(std::move(self)) {}
+
+node::~node() {
+  stop();
+}
+
+result<std::unique_ptr<node>> node::start(node_options options) {
+  auto made = platform::make_directories(options.data_dir, 0700);
+  if (!made)
+    return made.err();
+  auto self = std::make_unique<impl>();
+  configure(self->config, options.worker_threads);
+  self->system = std::make_unique<caf::actor_system>(self->config);
+  ipam_config ipam_cfg;
+  ipam_cfg.state_file_path = options.data_dir + "/agent_network.json";
+  ipam_cfg.default_slice = *net::cidr::parse(default_cluster_cidr);
+  ipam_cfg.port_band_base = default_wg_port;
+  self->ipam = self->system->spawn(overlayd::ipam, std::move(ipam_cfg));
+  self->dns = self->system->spawn(dns_records);
+  self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns);
+  self->options = std::move(options);
+  return std::unique_ptr<node>(new node(std::move(self)));
+}
+
+caf::actor_system& node::system() {
+  return *self_->system;
+}
+
+const coordinator_actor& node::coordinator() const {
+  return self_->coordinator;
+}
+
+const node_options& node::options() const {
+  return self_->options;
+}
+
+void node::stop() {
+  if (!self_ || self_->stopped)
+    return;
+  self_->stopped = true;
+  caf::anon_send_exit(self_->coordinator, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(self_->dns, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(self_->ipam, caf::exit_reason::user_shutdown);
+  self_->coordinator = nullptr;
+  self_->dns = nullptr;
+  self_->ipam = nullptr;
+  self_->system.reset(); // waits for every actor to finish
+}
+
+} // namespace overlayd

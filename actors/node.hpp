@@ -1,0 +1,45 @@
+// node: the running actor system of one overlayd (ipam, dns, coordinator),
+// without any socket. The daemon serves it on a socket (socket_service.hpp);
+// an embedding program calls it directly (embedded.hpp).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "actors/coordinator_actor.hpp"
+#include "net/result.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace overlayd {
+
+struct node_options {
+  std::string data_dir;       // holds agent_network.json
+  std::string uapi_dir;       // WireGuard UAPI sockets
+  unsigned worker_threads = 0; // 0: one per core
+};
+
+class node {
+public:
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  static result<std::unique_ptr<node>> start(node_options options);
+
+  caf::actor_system& system();
+  const coordinator_actor& coordinator() const;
+  const node_options& options() const;
+
+  // Ends every actor and waits for them; idempotent.
+  void stop();
+
+private:
+  struct impl;
+  explicit node(std::unique_ptr<impl> self);
+  std::unique_ptr<impl> self_;
+};
+
+} // namespace overlayd

@@ -1,1 +1,0 @@
-// placeholder while the foundation is being written

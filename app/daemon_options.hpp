@@ -1,0 +1,32 @@
+// Command-line options of the overlayd binary, compatible with the original
+// zlayer-overlayd (--data-dir, --socket, --service) plus our own.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace overlayd::app {
+
+struct daemon_options {
+  std::string data_dir;
+  std::string socket_path;
+  std::string uapi_dir = "/var/run/wireguard";
+  std::string log_level = "info";
+  bool show_help = false;
+  bool show_version = false;
+};
+
+// Parses argv; on bad input returns nullopt and fills `error`. Unset paths
+// are derived as the contract says (ipc_contract.md 1.2).
+std::optional<daemon_options> parse_daemon_options(const std::vector<std::string>& args,
+                                                   std::string& error);
+
+const char* daemon_usage();
+
+// The platform's data dir ($ZLAYER_DATA_DIR, /var/lib/zlayer for root,
+// $HOME/.zlayer otherwise) and the socket derived from a data dir.
+std::string environment_data_dir();
+std::string socket_path_for(const std::string& data_dir);
+
+} // namespace overlayd::app

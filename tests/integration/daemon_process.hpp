@@ -1,0 +1,47 @@
+// Starts the real overlayd binary on a socket in a fresh temp dir and stops
+// it at the end of the test, whatever happens.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace overlayd::testing {
+
+class temp_dir {
+public:
+  temp_dir();
+  ~temp_dir();
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
+class daemon_process {
+public:
+  // Starts overlayd with --data-dir <dir> --socket <dir>/run/overlayd.sock
+  // plus `extra_args`, and waits until the socket accepts connections.
+  explicit daemon_process(const std::string& dir, std::vector<std::string> extra_args = {});
+  ~daemon_process();
+
+  const std::string& socket_path() const { return socket_path_; }
+  pid_t pid() const { return pid_; }
+  bool started() const { return started_; }
+
+  // Waits up to `seconds` for the process to exit; its exit status, or
+  // nullopt if it is still running (or died from a signal).
+  std::optional<int> wait_exit(double seconds);
+  bool running();
+  void signal(int sig);
+
+private:
+  std::string socket_path_;
+  pid_t pid_ = -1;
+  bool started_ = false;
+  bool reaped_ = false;
+};
+
+} // namespace overlayd::testing

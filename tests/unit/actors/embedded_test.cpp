@@ -1,0 +1,81 @@
+// The embedding API: the actor system in-process, requests as typed calls.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "actors/embedded.hpp"
+
+namespace msg = overlayd::msg;
+
+namespace {
+
+struct scratch_dir {
+  scratch_dir() {
+    char pattern[] = "/tmp/overlayd-embedded-XXXXXX";
+    path = ::mkdtemp(pattern);
+  }
+  ~scratch_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string path;
+};
+
+msg::response wait(std::future<msg::response> f) {
+  REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  return f.get();
+}
+
+} // namespace
+
+TEST_CASE("an embedded daemon answers typed calls without a socket", "[embedded]") {
+  scratch_dir dir;
+  auto daemon = overlayd::embedded_daemon::start({dir.path + "/data"});
+  REQUIRE(daemon.ok());
+  auto& d = **daemon;
+
+  auto fresh = wait(d.call(msg::status{}));
+  REQUIRE(std::holds_alternative<msg::status_snapshot>(fresh));
+  CHECK(std::get<msg::status_snapshot>(fresh).overlay_cidr == std::string("10.200.0.0/16"));
+  CHECK_FALSE(std::get<msg::status_snapshot>(fresh).node_ip);
+
+  msg::setup_global_overlay setup{"prod", "a1b2", "10.200.0.0/16", "10.200.0.0/30", 51820,
+                                  false, {}, {}};
+  wait(d.call(setup));
+  auto status = std::get<msg::status_snapshot>(wait(d.call(msg::status{})));
+  REQUIRE(status.node_ip);
+  CHECK(status.node_ip->to_string() == "10.200.0.1");
+
+  // A /30 slice holds exactly one container address: .2.
+  auto first = wait(d.call(msg::allocate_ip{"web", false}));
+  REQUIRE(std::holds_alternative<msg::ip_result>(first));
+  CHECK(std::get<msg::ip_result>(first).ip.to_string() == "10.200.0.2");
+  auto exhausted = wait(d.call(msg::allocate_ip{"web", false}));
+  REQUIRE(std::holds_alternative<msg::error_result>(exhausted));
+  CHECK(std::get<msg::error_result>(exhausted).message.find("10.200.0.0/30")
+        != std::string::npos);
+
+  // A different slice while an address is leased is refused (DECISIONS 6).
+  setup.slice_cidr = "10.200.0.8/30";
+  auto conflict = wait(d.call(setup));
+  REQUIRE(std::holds_alternative<msg::error_result>(conflict));
+  CHECK(std::get<msg::error_result>(conflict).message.find("10.200.0.0/30")
+        != std::string::npos);
+
+  // The callback form delivers too.
+  std::promise<msg::response> got;
+  d.call(msg::release_ip{std::get<msg::ip_result>(first).ip},
+         [&](msg::response r) { got.set_value(std::move(r)); });
+  CHECK(std::holds_alternative<msg::ok_result>(wait(got.get_future())));
+  // Once the lease is back, the new slice binds.
+  wait(d.call(setup));
+  status = std::get<msg::status_snapshot>(wait(d.call(msg::status{})));
+  CHECK(status.node_ip->to_string() == "10.200.0.9");
+
+  struct stat st {};
+  CHECK(::stat((dir.path + "/data").c_str(), &st) == 0);
+}
