@@ -19,6 +19,10 @@ msg::response ok() {
   return msg::ok_result{};
 }
 
+bool lies_within(const net::cidr& inner, const net::cidr& outer) {
+  return inner.prefix() >= outer.prefix() && outer.contains(inner.network());
+}
+
 msg::response fail(std::string message) {
   return msg::error_result{std::move(message)};
 }
@@ -65,14 +69,15 @@ public:
       return fail("invalid cluster CIDR " + r.cluster_cidr + ": " + cluster.error_message());
     st_.cluster_cidr = *cluster;
     st_.cluster_cidr_text = r.cluster_cidr;
-    // Without a slice the node takes addresses from the whole cluster CIDR
-    // (the original kept the 10.200.0.0/16 default whatever the cluster).
-    net::cidr slice = *cluster;
+    // Without a slice the node keeps the slice it has, as the original does,
+    // unless that lies outside the new cluster (the original would then hand
+    // out addresses no peer routes to).
+    net::cidr slice = lies_within(st_.node_slice, *cluster) ? st_.node_slice : *cluster;
     if (r.slice_cidr) {
       auto parsed = net::cidr::parse(*r.slice_cidr);
       if (!parsed)
         return fail("invalid slice CIDR " + *r.slice_cidr + ": " + parsed.error_message());
-      if (!cluster->contains(parsed->network()) || parsed->prefix() < cluster->prefix())
+      if (!lies_within(*parsed, *cluster))
         return fail("invalid slice CIDR " + *r.slice_cidr + ": not inside cluster CIDR "
                     + r.cluster_cidr);
       slice = *parsed;
@@ -84,12 +89,14 @@ public:
       .await(
         // The handler object is gone when this runs: reach the state
         // through the actor.
-        [self = self_, rp, slice_text](const address_reply& bound) mutable {
+        [self = self_, rp, slice, slice_text](const address_reply& bound) mutable {
           if (!bound) {
             rp.deliver(fail(bound.error_message()));
             return;
           }
-          self->state.slice_cidr_text = slice_text;
+          self->state.node_slice = slice;
+          if (slice_text)
+            self->state.slice_cidr_text = slice_text;
           self->state.node_ip = *bound;
           spdlog::info("node slice bound: node IP {} (cluster {})", bound->to_string(),
                        self->state.cluster_cidr_text);

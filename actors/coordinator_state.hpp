@@ -39,7 +39,8 @@ struct coordinator_state {
 
   std::string cluster_cidr_text = default_cluster_cidr;
   net::cidr cluster_cidr = *net::cidr::parse(default_cluster_cidr);
-  std::optional<std::string> slice_cidr_text;
+  net::cidr node_slice = cluster_cidr;         // where container addresses come from
+  std::optional<std::string> slice_cidr_text; // as the main daemon gave it
   std::optional<net::ip_address> node_ip;
   std::uint16_t overlay_port = default_wg_port;
 

@@ -1,5 +1,6 @@
 #include "daemon_process.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,12 +25,33 @@ temp_dir::~temp_dir() {
 }
 
 daemon_process::daemon_process(const std::string& dir, std::vector<std::string> extra_args)
-  : socket_path_(dir + "/run/overlayd.sock") {
-  std::vector<std::string> args = {OVERLAYD_BIN, "--data-dir", dir, "--socket", socket_path_,
-                                   "--uapi-dir", dir + "/wg", "--log-level", "warn"};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  : daemon_process(dir + "/run/overlayd.sock",
+                   [&] {
+                     std::vector<std::string> args = {"--socket", dir + "/run/overlayd.sock",
+                                                      "--data-dir", dir, "--uapi-dir",
+                                                      dir + "/wg", "--log-level", "warn"};
+                     args.insert(args.end(), extra_args.begin(), extra_args.end());
+                     return args;
+                   }(),
+                   "") {}
+
+daemon_process daemon_process::with_derived_socket(const std::string& dir,
+                                                   const std::string& log_path) {
+  return daemon_process(dir + "/run/zlayer-overlayd.sock",
+                        {"--data-dir", dir, "--uapi-dir", dir + "/wg"}, log_path);
+}
+
+daemon_process::daemon_process(std::string socket_path, std::vector<std::string> args,
+                               const std::string& log_path)
+  : socket_path_(std::move(socket_path)) {
+  args.insert(args.begin(), OVERLAYD_BIN);
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (!log_path.empty()) {
+      int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(fd, STDERR_FILENO);
+      ::dup2(fd, STDOUT_FILENO);
+    }
     std::vector<char*> argv;
     for (auto& a : args)
       argv.push_back(a.data());
@@ -54,14 +76,19 @@ daemon_process::~daemon_process() {
 }
 
 bool daemon_process::running() {
+  return !reap(WNOHANG);
+}
+
+// True once the process has ended; keeps its exit status for wait_exit.
+bool daemon_process::reap(int wait_flags) {
   if (reaped_ || pid_ <= 0)
-    return false;
+    return true;
   int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    reaped_ = true;
+  if (::waitpid(pid_, &status, wait_flags) != pid_)
     return false;
-  }
+  reaped_ = true;
+  if (WIFEXITED(status))
+    exit_status_ = WEXITSTATUS(status);
   return true;
 }
 
@@ -72,18 +99,12 @@ void daemon_process::signal(int sig) {
 
 std::optional<int> daemon_process::wait_exit(double seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      reaped_ = true;
-      if (WIFEXITED(status))
-        return WEXITSTATUS(status);
+  while (!reap(WNOHANG)) {
+    if (std::chrono::steady_clock::now() >= deadline)
       return std::nullopt;
-    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return std::nullopt;
+  return exit_status_;
 }
 
 } // namespace overlayd::testing

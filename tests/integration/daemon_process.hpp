@@ -25,6 +25,9 @@ public:
   // Starts overlayd with --data-dir <dir> --socket <dir>/run/overlayd.sock
   // plus `extra_args`, and waits until the socket accepts connections.
   explicit daemon_process(const std::string& dir, std::vector<std::string> extra_args = {});
+  // Starts overlayd with --data-dir <dir> and no --socket: the daemon
+  // derives <dir>/run/zlayer-overlayd.sock itself. Its log goes to `log_path`.
+  static daemon_process with_derived_socket(const std::string& dir, const std::string& log_path);
   ~daemon_process();
 
   const std::string& socket_path() const { return socket_path_; }
@@ -38,10 +41,15 @@ public:
   void signal(int sig);
 
 private:
+  daemon_process(std::string socket_path, std::vector<std::string> args,
+                 const std::string& log_path);
+  bool reap(int wait_flags);
+
   std::string socket_path_;
   pid_t pid_ = -1;
   bool started_ = false;
   bool reaped_ = false;
+  std::optional<int> exit_status_;
 };
 
 } // namespace overlayd::testing

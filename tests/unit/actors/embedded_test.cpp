@@ -1,36 +1,11 @@
 // The embedding API: the actor system in-process, requests as typed calls.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-
-#include "actors/embedded.hpp"
+#include "embedded_helpers.hpp"
 
 namespace msg = overlayd::msg;
-
-namespace {
-
-struct scratch_dir {
-  scratch_dir() {
-    char pattern[] = "/tmp/overlayd-embedded-XXXXXX";
-    path = ::mkdtemp(pattern);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string path;
-};
-
-msg::response wait(std::future<msg::response> f) {
-  REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
-  return f.get();
-}
-
-} // namespace
+using overlayd::testing::scratch_dir;
+using overlayd::testing::wait;
 
 TEST_CASE("an embedded daemon answers typed calls without a socket", "[embedded]") {
   scratch_dir dir;
