@@ -2,24 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
-
 namespace overlayd {
 
-dns_actor::behavior_type dns_records(dns_actor::stateful_pointer<dns_state> self) {
+dns_records::behavior_type dns_records::make_behavior() {
   return {
-    [self](const dns_register& r) {
+    [this](const dns_register& r) {
       spdlog::debug("dns: {} -> {}", r.name, r.ip.to_string());
-      self->state.records[r.name] = r.ip;
+      records_[r.name] = r.ip;
     },
-    [self](const dns_unregister& r) {
+    [this](const dns_unregister& r) {
       spdlog::debug("dns: {} removed", r.name);
-      self->state.records.erase(r.name);
+      records_.erase(r.name);
     },
-    [self](const dns_lookup& q) -> dns_answer {
-      auto it = self->state.records.find(q.name);
-      if (it == self->state.records.end())
+    [this](const dns_lookup& q) -> dns_answer {
+      auto it = records_.find(q.name);
+      if (it == records_.end())
         return std::nullopt;
       return it->second;
     },

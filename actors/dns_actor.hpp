@@ -5,6 +5,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <map>
 #include <optional>
@@ -41,11 +42,18 @@ namespace overlayd {
 using dns_actor = caf::typed_actor<caf::reacts_to<dns_register>, caf::reacts_to<dns_unregister>,
                                    caf::replies_to<dns_lookup>::with<dns_answer>>;
 
-struct dns_state {
-  std::map<std::string, net::ip_address> records;
-  static inline const char* name = "dns";
-};
+// A class rather than a function actor: CAF 0.17 dereferences a null
+// argument tuple when a function actor is spawned without arguments, which
+// UndefinedBehaviorSanitizer rightly reports.
+class dns_records : public dns_actor::base {
+public:
+  explicit dns_records(caf::actor_config& cfg) : dns_actor::base(cfg) {}
 
-dns_actor::behavior_type dns_records(dns_actor::stateful_pointer<dns_state> self);
+  const char* name() const override { return "dns"; }
+  behavior_type make_behavior() override;
+
+private:
+  std::map<std::string, net::ip_address> records_;
+};
 
 } // namespace overlayd

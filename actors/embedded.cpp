@@ -7,6 +7,19 @@
 
 namespace overlayd {
 
+namespace {
+
+void carry_request(caf::event_based_actor* self, coordinator_actor coordinator,
+                   msg::request request, std::function<void(msg::response)> done) {
+  self->request(coordinator, caf::infinite, std::move(request))
+    .then([done](msg::response& r) { done(std::move(r)); },
+          [done](caf::error& e) {
+            done(msg::make_error_response("internal error: " + caf::to_string(e)));
+          });
+}
+
+} // namespace
+
 struct embedded_daemon::impl {
   std::unique_ptr<node> running;
 };
@@ -26,18 +39,12 @@ result<std::unique_ptr<embedded_daemon>> embedded_daemon::start(embedded_options
 }
 
 void embedded_daemon::call(msg::request request, std::function<void(msg::response)> done) {
-  auto coordinator = self_->running->coordinator();
   // A short-lived actor carries the request so that the caller's thread
-  // never blocks and the reply finds its way back.
-  self_->running->system().spawn(
-    [coordinator, request = std::move(request), done = std::move(done)](
-      caf::event_based_actor* self) mutable {
-      self->request(coordinator, caf::infinite, std::move(request))
-        .then([done](msg::response& r) { done(std::move(r)); },
-              [done](caf::error& e) {
-                done(msg::make_error_response("internal error: " + caf::to_string(e)));
-              });
-    });
+  // never blocks and the reply finds its way back. What it needs goes in as
+  // spawn arguments, not captures: CAF 0.17 dereferences a null argument
+  // tuple for a function actor spawned without arguments.
+  self_->running->system().spawn(carry_request, self_->running->coordinator(),
+                                 std::move(request), std::move(done));
 }
 
 std::future<msg::response> embedded_daemon::call(msg::request request) {
