@@ -1,0 +1,41 @@
+// tun_device: a Linux TUN interface (layer 3, no packet information
+// header) owned through its file descriptor. The interface disappears when
+// the descriptor closes, so a crashed daemon leaves no device behind.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "net/result.hpp"
+
+namespace overlayd::platform {
+
+class tun_device {
+public:
+  tun_device() = default;
+  tun_device(tun_device&& other) noexcept;
+  tun_device& operator=(tun_device&& other) noexcept;
+  tun_device(const tun_device&) = delete;
+  tun_device& operator=(const tun_device&) = delete;
+  ~tun_device();
+
+  // Names longer than 15 bytes are refused with the transport's error
+  // ("Interface name '<n>' exceeds 15 character limit").
+  static result<tun_device> create(const std::string& name);
+
+  int fd() const noexcept { return fd_; }
+  const std::string& name() const noexcept { return name_; }
+
+  // One packet per call; -1 with errno as read(2)/write(2).
+  long read_packet(std::uint8_t* buffer, std::size_t capacity) noexcept;
+  long write_packet(const std::uint8_t* packet, std::size_t length) noexcept;
+
+  void close() noexcept;
+
+private:
+  int fd_ = -1;
+  std::string name_;
+};
+
+} // namespace overlayd::platform
