@@ -1,0 +1,70 @@
+// udp_socket: the WireGuard listen socket with batched I/O (recvmmsg /
+// sendmmsg, up to 128 datagrams per call as wireguard-go does) and large
+// buffers. One dual-stack IPv6 socket serves both families: IPv4 peers
+// appear as v4-mapped addresses, so one address type covers every peer.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "net/endpoint.hpp"
+#include "net/result.hpp"
+
+namespace overlayd::platform {
+
+// A socket address kept in the form the kernel takes, so the data plane
+// never converts per packet.
+struct socket_address {
+  sockaddr_in6 storage{};
+
+  static socket_address from(const net::endpoint& e);
+  net::endpoint to_endpoint() const;
+  friend bool operator==(const socket_address& a, const socket_address& b) noexcept;
+};
+
+// One slot of a batch: the caller owns the buffer.
+struct datagram {
+  std::uint8_t* data = nullptr;
+  std::size_t length = 0;   // bytes used (received, or to send)
+  std::size_t capacity = 0; // buffer size (receive)
+  socket_address peer;
+};
+
+class udp_socket {
+public:
+  static constexpr int max_batch = 128;
+
+  udp_socket() = default;
+  udp_socket(udp_socket&& other) noexcept;
+  udp_socket& operator=(udp_socket&& other) noexcept;
+  udp_socket(const udp_socket&) = delete;
+  udp_socket& operator=(const udp_socket&) = delete;
+  ~udp_socket();
+
+  // Binds `address` (unspecified: every address) on `port` (0: any). The
+  // socket is blocking; close() or shutdown_reads() wakes a blocked reader.
+  static result<udp_socket> bind(const net::ip_address& address, std::uint16_t port);
+
+  int fd() const noexcept { return fd_; }
+  std::uint16_t port() const noexcept { return port_; }
+
+  // Waits for at least one datagram, then takes what is queued, up to
+  // `count`. Returns how many, or -1 with errno.
+  int receive_batch(datagram* batch, int count) noexcept;
+  // Sends up to `count`; returns how many went out, or -1 with errno.
+  int send_batch(const datagram* batch, int count) noexcept;
+
+  // Makes a blocked receive_batch return at once, with nothing or with an
+  // empty datagram; readers check their own stop flag after each batch.
+  void shutdown_reads() noexcept;
+  void close() noexcept;
+
+private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+} // namespace overlayd::platform
