@@ -1,0 +1,192 @@
+// device_core: the WireGuard protocol engine of one device, without any
+// I/O: cryptokey routing, sessions, handshakes, cookies and timers. The
+// platform device (platform/wg_device.hpp) feeds it packets from its TUN
+// and UDP threads and sends what it returns; tests drive two of them
+// against each other in memory.
+//
+// Threads and locking:
+//   - seal_batch (the TUN reader) and open_batch (the one UDP reader) take
+//     the shared lock once per batch, never per packet. What they change
+//     is atomic or theirs alone (a keypair's replay window belongs to the
+//     UDP reader).
+//   - handshake messages, timers and configuration run on one control
+//     thread under the exclusive lock. Data-plane threads ask it for work
+//     (a handshake, promoting a confirmed session) through `wake`.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "net/endpoint.hpp"
+#include "net/wireguard/allowed_ips.hpp"
+#include "net/wireguard/cookie.hpp"
+#include "net/wireguard/handshake.hpp"
+#include "net/wireguard/peer.hpp"
+#include "net/wireguard/timing.hpp"
+#include "net/wireguard/uapi_protocol.hpp"
+
+namespace overlayd::net::wg {
+
+using wall_time = std::chrono::system_clock::time_point;
+
+// A datagram the control thread sends (handshakes, keepalives, staged
+// packets): rare, so it may own its bytes.
+struct outgoing_datagram {
+  std::vector<std::uint8_t> bytes;
+  endpoint to;
+};
+
+// One packet from the TUN device on its way out. The IP packet sits at
+// message + transport::header_size; sealing writes the header before it and
+// the padding and tag after it, so `capacity` must leave room for both.
+struct seal_slot {
+  std::uint8_t* message = nullptr;
+  std::size_t packet_length = 0;
+  std::size_t capacity = 0;
+  // Out: bytes to send (0: dropped or waiting for a session) and where.
+  std::size_t message_length = 0;
+  endpoint to;
+};
+
+// One datagram from the UDP socket.
+struct open_slot {
+  enum class verdict : std::uint8_t {
+    drop,    // bad, replayed, not ours, or a keepalive
+    deliver, // write packet..packet+packet_length to the TUN device
+    control, // a handshake message: hand it to handle_control
+  };
+
+  std::uint8_t* message = nullptr;
+  std::size_t length = 0;
+  endpoint from;
+  // Out.
+  verdict result = verdict::drop;
+  std::uint8_t* packet = nullptr;
+  std::size_t packet_length = 0;
+};
+
+// What the device counts when it drops something (never per-packet logs).
+struct drop_counters {
+  std::atomic<std::uint64_t> no_route{0};       // no peer's allowed IPs hold the destination
+  std::atomic<std::uint64_t> no_endpoint{0};    // the peer has no endpoint yet
+  std::atomic<std::uint64_t> malformed{0};      // too short, unknown type, bad IP header
+  std::atomic<std::uint64_t> unknown_index{0};  // data for a session we do not have
+  std::atomic<std::uint64_t> replayed{0};       // counter already seen or too old
+  std::atomic<std::uint64_t> forged{0};         // did not authenticate
+  std::atomic<std::uint64_t> wrong_source{0};   // inner source not in the peer's allowed IPs
+  std::atomic<std::uint64_t> handshake_rejected{0};
+  std::atomic<std::uint64_t> staged_overflow{0};
+};
+
+class device_core {
+public:
+  explicit device_core(timing t = {}, std::size_t mtu = 1420);
+  ~device_core();
+  device_core(const device_core&) = delete;
+  device_core& operator=(const device_core&) = delete;
+
+  // Called (from any thread, with no lock held by the caller) when the
+  // control thread has work: a handshake to start, a session to promote.
+  void set_wake(std::function<void()> wake);
+
+  // -- configuration (control thread) ------------------------------------------------
+
+  // Applies a parsed UAPI set as one change. The listen port is recorded
+  // here; binding it is the platform device's.
+  uapi_error apply(const uapi_set_request& set, steady_time now);
+  uapi_device_status status() const;
+  std::optional<key32> public_key() const;
+  std::uint16_t listen_port() const;
+  std::size_t peer_count() const;
+
+  // Under load, initiations and responses without a valid mac2 get a
+  // cookie reply instead of an answer (whitepaper 5.3).
+  void set_under_load(bool under_load) noexcept { under_load_.store(under_load); }
+
+  // -- data plane ------------------------------------------------------------------------
+
+  void seal_batch(seal_slot* slots, std::size_t count, steady_time now);
+  void open_batch(open_slot* slots, std::size_t count, steady_time now);
+
+  // -- control thread ----------------------------------------------------------------------
+
+  void handle_control(const std::uint8_t* message, std::size_t length, const endpoint& from,
+                      steady_time now, wall_time wall, std::vector<outgoing_datagram>& out);
+  // Runs every peer's timers; call it every ~100 ms and after a wake.
+  void tick(steady_time now, wall_time wall, std::vector<outgoing_datagram>& out);
+
+  const drop_counters& drops() const noexcept { return drops_; }
+
+private:
+  struct index_entry {
+    peer* owner = nullptr;
+    keypair* session = nullptr; // null: a handshake we initiated, waiting for a response
+  };
+
+  peer* find_peer(const key32& public_key) const;
+  peer* add_peer(const key32& public_key);
+  void remove_peer(peer* p);
+  void rebuild_identity(const key32& private_key);
+
+  std::uint32_t new_index(index_entry entry);
+  void drop_index(std::uint32_t index);
+  void install(peer& p, std::unique_ptr<keypair> session, bool as_initiator);
+  void drop_sessions(peer& p);
+  void promote_next(peer& p);
+
+  keypair* sendable(peer& p, steady_time now) const;
+  void stage(peer& p, const std::uint8_t* packet, std::size_t length);
+  void want_handshake(peer& p);
+
+  void consume_initiation_message(const std::uint8_t* message, std::size_t length,
+                                  const endpoint& from, steady_time now, wall_time wall,
+                                  std::vector<outgoing_datagram>& out);
+  void consume_response_message(const std::uint8_t* message, std::size_t length,
+                                const endpoint& from, steady_time now, wall_time wall,
+                                std::vector<outgoing_datagram>& out);
+  void consume_cookie_reply(const std::uint8_t* message, std::size_t length, steady_time now);
+  bool answer_with_cookie_if_loaded(const std::uint8_t* message, std::size_t length,
+                                    const endpoint& from, steady_time now,
+                                    std::vector<outgoing_datagram>& out);
+
+  void send_initiation(peer& p, steady_time now, wall_time wall,
+                       std::vector<outgoing_datagram>& out);
+  // Seals `length` bytes (0: a keepalive) for `p` into `out`.
+  bool send_data(peer& p, const std::uint8_t* packet, std::size_t length, steady_time now,
+                 std::vector<outgoing_datagram>& out);
+  void flush_staged(peer& p, steady_time now, std::vector<outgoing_datagram>& out);
+  void run_timers(peer& p, steady_time now, wall_time wall,
+                  std::vector<outgoing_datagram>& out);
+  void session_established(peer& p, steady_time now, wall_time wall);
+
+  const timing timing_;
+  const std::size_t mtu_;
+
+  mutable std::shared_mutex lock_;
+  std::function<void()> wake_;
+  std::atomic<bool> under_load_{false};
+
+  bool has_identity_ = false;
+  static_identity identity_;
+  cookie_checker cookies_;
+  std::uint16_t listen_port_ = 0;
+  std::uint32_t fwmark_ = 0;
+
+  peer_id next_peer_id_ = 1;
+  std::map<key32, std::unique_ptr<peer>> peers_; // ordered: `wg show` lists them stably
+  std::unordered_map<peer_id, peer*> by_id_;
+  allowed_ips routes_;
+  std::unordered_map<std::uint32_t, index_entry> indices_;
+
+  drop_counters drops_;
+};
+
+} // namespace overlayd::net::wg
