@@ -9,7 +9,7 @@ packages=(
   libcaf-dev libuv1-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
   libsodium-dev libmsgpack-cxx-dev libspdlog-dev catch2
   # test peers and host tools
-  iproute2 iptables nftables wireguard-go wireguard-tools iperf3 coturn procps
+  iproute2 iputils-ping iptables nftables wireguard-go wireguard-tools iperf3 coturn procps
 )
 
 missing=()

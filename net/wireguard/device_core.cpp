@@ -337,7 +337,7 @@ void device_core::seal_batch(seal_slot* slots, std::size_t count, steady_time no
     seal(k->keys.send, counter, packet, padded, packet + padded);
     s.message_length = sealed_size(padded);
     p.tx_bytes.fetch_add(s.message_length, std::memory_order_relaxed);
-    p.last_data_sent.mark(now);
+    p.unanswered_since.mark_unless_set(now);
     p.last_sent.mark(now);
     p.keepalive_owed.store(false, std::memory_order_relaxed);
   }
@@ -387,6 +387,7 @@ void device_core::open_batch(open_slot* slots, std::size_t count, steady_time no
     // is now (roaming, whitepaper 2.1).
     p.rx_bytes.fetch_add(s.length, std::memory_order_relaxed);
     p.last_received.mark(now);
+    p.unanswered_since.reset();
     endpoint known;
     if (!p.endpoint.load(known) || !(known == s.from))
       p.endpoint.store(s.from);
@@ -586,7 +587,7 @@ bool device_core::send_data(peer& p, const std::uint8_t* packet, std::size_t len
   p.tx_bytes.fetch_add(message.bytes.size(), std::memory_order_relaxed);
   p.last_sent.mark(now);
   if (length > 0)
-    p.last_data_sent.mark(now);
+    p.unanswered_since.mark_unless_set(now);
   p.keepalive_owed.store(false, std::memory_order_relaxed);
   out.push_back(std::move(message));
   return true;
@@ -648,11 +649,10 @@ void device_core::run_timers(peer& p, steady_time now, wall_time wall,
     return;
   }
 
-  // Data went out and nothing came back: the session may be dead.
-  if (p.last_data_sent.ever()
-      && (!p.last_received.ever() || p.last_received.get() < p.last_data_sent.get())
-      && now - p.last_data_sent.get() >= timing_.keepalive_timeout + timing_.rekey_timeout) {
-    p.last_data_sent.reset();
+  // Data went out and nothing has come back since: the session may be dead.
+  if (p.unanswered_since.ever()
+      && now - p.unanswered_since.get() >= timing_.keepalive_timeout + timing_.rekey_timeout) {
+    p.unanswered_since.reset();
     send_initiation(p, now, wall, out);
     return;
   }

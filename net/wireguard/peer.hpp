@@ -34,6 +34,12 @@ public:
   steady_time get() const noexcept {
     return steady_time(steady_time::duration(value_.load(std::memory_order_relaxed)));
   }
+  // Keeps an earlier mark: "since when" rather than "last time".
+  void mark_unless_set(steady_time t) noexcept {
+    steady_time::rep unset = 0;
+    value_.compare_exchange_strong(unset, t.time_since_epoch().count(),
+                                   std::memory_order_relaxed);
+  }
   void reset() noexcept { value_.store(0, std::memory_order_relaxed); }
 
 private:
@@ -73,11 +79,14 @@ struct peer {
 
   // -- events the timers work from (any thread) --------------------------------------
 
-  event_time last_data_sent;     // a non-keepalive packet went out
   event_time last_data_received; // a non-keepalive packet came in
   event_time last_sent;          // anything authenticated went out
   event_time last_received;      // anything authenticated came in
   event_time last_session;       // a session was last established
+  // The first data sent since anything authenticated came back: if the
+  // silence lasts, the session is presumed dead (wireguard-go's
+  // newHandshake timer).
+  event_time unanswered_since;
   std::atomic<bool> keepalive_owed{false}; // data came in, nothing sent since
   // Unix time of the last completed handshake (what `wg show` prints).
   std::atomic<std::int64_t> last_handshake_unix_ns{0};

@@ -301,3 +301,26 @@ TEST_CASE("device core: UAPI-style changes in place", "[wireguard]") {
   f.a.core.apply(removal, f.net.now);
   CHECK(f.a.core.peer_count() == 0);
 }
+
+TEST_CASE("device core: steady traffic into silence starts a new handshake", "[wireguard]") {
+  timing fast;
+  fast.keepalive_timeout = 1s;
+  fast.rekey_timeout = 500ms;
+  fast.rekey_timeout_jitter = 0ms;
+  pair_fixture f(fast);
+  f.net.send(f.a, ipv4_packet("10.0.0.1", "10.0.0.2", 60));
+  f.net.settle();
+  // B vanishes; A keeps sending every 200 ms. Each packet is fresh data,
+  // yet 1.5 s after the first unanswered one A must handshake again.
+  bool initiated = false;
+  for (int i = 0; i < 10 && !initiated; ++i) {
+    f.net.now += 200ms;
+    f.net.send(f.a, ipv4_packet("10.0.0.1", "10.0.0.2", 60));
+    f.net.in_flight.clear(); // lost
+    std::vector<outgoing_datagram> out;
+    f.a.core.tick(f.net.now, f.net.wall, out);
+    for (const auto& d : out)
+      initiated = initiated || read_message_type(d.bytes.data(), d.bytes.size()) == 1;
+  }
+  CHECK(initiated);
+}

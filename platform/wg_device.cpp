@@ -1,0 +1,305 @@
+#include "platform/wg_device.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "net/wireguard/device_core.hpp"
+#include "net/wireguard/messages.hpp"
+#include "platform/tun_device.hpp"
+#include "platform/uapi_server.hpp"
+#include "platform/udp_socket.hpp"
+
+namespace overlayd::platform {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+using namespace net::wg;
+
+constexpr auto tick_interval = std::chrono::milliseconds(100);
+// Handshake messages waiting for the control thread; past this many the
+// device is "under load" and answers with cookies (whitepaper 5.3).
+constexpr std::size_t under_load_queue = 64;
+constexpr std::size_t max_control_queue = 1024;
+
+void signal_event(int fd) {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(fd, &one, sizeof one);
+}
+
+void clear_event(int fd) {
+  std::uint64_t value = 0;
+  [[maybe_unused]] auto n = ::read(fd, &value, sizeof value);
+}
+
+// Fixed buffers for one thread's batches: allocated once, reused forever.
+struct batch_buffers {
+  batch_buffers(std::size_t count, std::size_t size) : storage(count * size), size(size) {}
+  std::uint8_t* at(std::size_t i) { return storage.data() + i * size; }
+  std::vector<std::uint8_t> storage;
+  std::size_t size;
+};
+
+struct control_message {
+  std::vector<std::uint8_t> bytes;
+  net::endpoint from;
+};
+
+} // namespace
+
+struct wg_device::impl {
+  explicit impl(wg_device_options o) : options(std::move(o)), core(options.timing, options.mtu) {}
+
+  wg_device_options options;
+  device_core core;
+  tun_device tun;
+  uapi_server uapi;
+
+  mutable std::mutex socket_lock;
+  std::shared_ptr<udp_socket> socket;
+  std::mutex configure_lock; // one configuration change at a time
+
+  int wake_fd = -1;
+  int stop_fd = -1;
+  std::atomic<bool> stopping{false};
+
+  std::mutex control_lock;
+  std::deque<control_message> control_queue;
+
+  std::thread tun_reader;
+  std::thread udp_reader;
+  std::thread control;
+
+  std::shared_ptr<udp_socket> current_socket() const {
+    std::lock_guard guard(socket_lock);
+    return socket;
+  }
+
+  std::size_t buffer_size() const {
+    return transport::header_size + options.mtu + 2 * aead_tag_size;
+  }
+
+  void send(std::vector<outgoing_datagram>& out) {
+    if (out.empty())
+      return;
+    std::vector<datagram> batch(out.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+      batch[i] = datagram{out[i].bytes.data(), out[i].bytes.size(), 0,
+                          socket_address::from(out[i].to)};
+    current_socket()->send_batch(batch.data(), static_cast<int>(batch.size()));
+    out.clear();
+  }
+
+  // -- TUN -> seal -> UDP --------------------------------------------------------------
+
+  void run_tun_reader() {
+    batch_buffers buffers(udp_socket::max_batch, buffer_size());
+    std::vector<seal_slot> slots(udp_socket::max_batch);
+    std::vector<datagram> out(udp_socket::max_batch);
+    while (!stopping.load()) {
+      pollfd fds[2] = {{tun.fd(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0 || stopping.load())
+        continue;
+      std::size_t count = 0;
+      while (count < slots.size()) {
+        std::uint8_t* message = buffers.at(count);
+        long n = tun.read_packet(message + transport::header_size, options.mtu);
+        if (n <= 0)
+          break;
+        slots[count] = seal_slot{message, static_cast<std::size_t>(n), buffers.size, 0, {}};
+        ++count;
+      }
+      if (count == 0)
+        continue;
+      core.seal_batch(slots.data(), count, clock_type::now());
+      int ready = 0;
+      for (std::size_t i = 0; i < count; ++i)
+        if (slots[i].message_length > 0)
+          out[ready++] = datagram{slots[i].message, slots[i].message_length, 0,
+                                  socket_address::from(slots[i].to)};
+      if (ready > 0)
+        current_socket()->send_batch(out.data(), ready);
+    }
+  }
+
+  // -- UDP -> open -> TUN ----------------------------------------------------------------
+
+  void run_udp_reader() {
+    batch_buffers buffers(udp_socket::max_batch, 65536);
+    std::vector<datagram> in(udp_socket::max_batch);
+    std::vector<open_slot> slots(udp_socket::max_batch);
+    while (!stopping.load()) {
+      auto sock = current_socket();
+      for (std::size_t i = 0; i < in.size(); ++i)
+        in[i] = datagram{buffers.at(i), 0, buffers.size, {}};
+      int n = sock->receive_batch(in.data(), static_cast<int>(in.size()));
+      if (n <= 0 || stopping.load())
+        continue; // interrupted, or the socket was replaced: look again
+      for (int i = 0; i < n; ++i)
+        slots[i] = open_slot{in[i].data, in[i].length, in[i].peer.to_endpoint()};
+      core.open_batch(slots.data(), static_cast<std::size_t>(n), clock_type::now());
+      bool handshakes = false;
+      for (int i = 0; i < n; ++i) {
+        const open_slot& s = slots[i];
+        if (s.result == open_slot::verdict::deliver) {
+          tun.write_packet(s.packet, s.packet_length);
+        } else if (s.result == open_slot::verdict::control) {
+          std::lock_guard guard(control_lock);
+          if (control_queue.size() < max_control_queue)
+            control_queue.push_back({{s.message, s.message + s.length}, s.from});
+          handshakes = true;
+        }
+      }
+      if (handshakes)
+        signal_event(wake_fd);
+    }
+  }
+
+  // -- handshakes, timers, UAPI ----------------------------------------------------------
+
+  void run_control(wg_device& device) {
+    std::vector<outgoing_datagram> out;
+    auto next_tick = clock_type::now();
+    while (!stopping.load()) {
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick
+                                                                        - clock_type::now());
+      pollfd fds[3] = {{wake_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}, {uapi.fd(), POLLIN, 0}};
+      ::poll(fds, 3, wait.count() > 0 ? static_cast<int>(wait.count()) : 0);
+      if (stopping.load())
+        break;
+      bool woken = (fds[0].revents & POLLIN) != 0;
+      if (woken)
+        clear_event(wake_fd);
+      std::deque<control_message> messages;
+      {
+        std::lock_guard guard(control_lock);
+        messages.swap(control_queue);
+      }
+      core.set_under_load(messages.size() >= under_load_queue);
+      auto now = clock_type::now();
+      auto wall = std::chrono::system_clock::now();
+      for (const auto& m : messages)
+        core.handle_control(m.bytes.data(), m.bytes.size(), m.from, now, wall, out);
+      send(out);
+      if ((fds[2].revents & POLLIN) != 0)
+        uapi.serve_one([&](const uapi_request& r) { return answer(device, r); });
+      if (woken || clock_type::now() >= next_tick) {
+        core.tick(clock_type::now(), std::chrono::system_clock::now(), out);
+        send(out);
+        next_tick = clock_type::now() + tick_interval;
+      }
+    }
+  }
+
+  std::string answer(wg_device& device, const uapi_request& request) {
+    if (request.op == uapi_request::kind::get)
+      return format_get_response(device.status());
+    auto parsed = parse_set_request(request.body);
+    if (!parsed.ok()) {
+      spdlog::warn("{}: UAPI set refused: {}", options.interface, parsed.error.message);
+      return format_errno(parsed.error.code);
+    }
+    auto applied = device.configure(*parsed.request);
+    if (applied.code != uapi_errno::ok)
+      spdlog::warn("{}: UAPI set failed: {}", options.interface, applied.message);
+    return format_errno(applied.code);
+  }
+};
+
+wg_device::wg_device(std::unique_ptr<impl> self) : self_(std::move(self)) {}
+
+result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) {
+  auto self = std::make_unique<impl>(std::move(options));
+  const auto& o = self->options;
+  auto tun = tun_device::create(o.interface);
+  if (!tun)
+    return tun.err();
+  self->tun = std::move(*tun);
+  ::fcntl(self->tun.fd(), F_SETFL, ::fcntl(self->tun.fd(), F_GETFL) | O_NONBLOCK);
+  auto sock = udp_socket::bind(o.listen_address, 0);
+  if (!sock)
+    return sock.err();
+  self->socket = std::make_shared<udp_socket>(std::move(*sock));
+  auto uapi = uapi_server::listen(o.uapi_directory, o.interface);
+  if (!uapi)
+    return uapi.err();
+  self->uapi = std::move(*uapi);
+  self->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  self->stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  uapi_set_request initial;
+  initial.listen_port = self->socket->port();
+  self->core.apply(initial, clock_type::now());
+  int wake_fd = self->wake_fd;
+  self->core.set_wake([wake_fd] { signal_event(wake_fd); });
+
+  std::unique_ptr<wg_device> device(new wg_device(std::move(self)));
+  impl& d = *device->self_;
+  d.tun_reader = std::thread([&d] { d.run_tun_reader(); });
+  d.udp_reader = std::thread([&d] { d.run_udp_reader(); });
+  d.control = std::thread([&d, dev = device.get()] { d.run_control(*dev); });
+  spdlog::info("{}: WireGuard device up, UDP port {}, UAPI {}", d.options.interface,
+               d.socket->port(), d.uapi.path());
+  return device;
+}
+
+wg_device::~wg_device() {
+  impl& d = *self_;
+  d.stopping.store(true);
+  signal_event(d.stop_fd);
+  d.current_socket()->shutdown_reads();
+  for (auto* t : {&d.tun_reader, &d.udp_reader, &d.control})
+    if (t->joinable())
+      t->join();
+  ::close(d.wake_fd);
+  ::close(d.stop_fd);
+}
+
+const std::string& wg_device::interface() const {
+  return self_->options.interface;
+}
+
+const std::string& wg_device::uapi_path() const {
+  return self_->uapi.path();
+}
+
+std::uint16_t wg_device::listen_port() const {
+  return self_->current_socket()->port();
+}
+
+uapi_error wg_device::configure(const uapi_set_request& set) {
+  impl& d = *self_;
+  std::lock_guard guard(d.configure_lock);
+  if (set.listen_port && *set.listen_port != listen_port()) {
+    auto moved = udp_socket::bind(d.options.listen_address, *set.listen_port);
+    if (!moved)
+      return uapi_error{uapi_errno::port_in_use, moved.error_message()};
+    std::shared_ptr<udp_socket> old;
+    {
+      std::lock_guard socket_guard(d.socket_lock);
+      old = std::exchange(d.socket, std::make_shared<udp_socket>(std::move(*moved)));
+    }
+    old->shutdown_reads(); // the UDP reader moves to the new socket
+  }
+  uapi_set_request applied = set;
+  if (set.listen_port)
+    applied.listen_port = listen_port(); // port 0 asks for any: record the real one
+  return d.core.apply(applied, clock_type::now());
+}
+
+uapi_device_status wg_device::status() const {
+  auto s = self_->core.status();
+  s.listen_port = listen_port();
+  return s;
+}
+
+} // namespace overlayd::platform

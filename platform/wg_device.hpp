@@ -1,0 +1,53 @@
+// wg_device: one userspace WireGuard interface: its TUN device, its UDP
+// socket, its UAPI control socket, and the threads that move packets
+// between them through the protocol engine (net/wireguard/device_core.hpp).
+// Packets never pass through an actor: a transport actor owns the device
+// and only changes its configuration.
+//
+// Threads: a TUN reader (seal, sendmmsg), a UDP reader (recvmmsg, open,
+// write to TUN) and a control thread (handshakes, timers, the UAPI socket).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "net/ip_address.hpp"
+#include "net/result.hpp"
+#include "net/wireguard/timing.hpp"
+#include "net/wireguard/uapi_protocol.hpp"
+
+namespace overlayd::platform {
+
+struct wg_device_options {
+  std::string interface;      // at most 15 bytes
+  std::string uapi_directory; // <dir>/<interface>.sock is created
+  unsigned mtu = 1420;
+  net::ip_address listen_address; // unspecified: every address
+  net::wg::timing timing;
+};
+
+class wg_device {
+public:
+  // Creates the TUN device, binds an ephemeral UDP port (a UAPI set with
+  // listen_port moves it), opens the UAPI socket and starts the threads.
+  static result<std::unique_ptr<wg_device>> create(wg_device_options options);
+  ~wg_device(); // stops the threads; the TUN device and the UAPI socket go away
+
+  const std::string& interface() const;
+  const std::string& uapi_path() const;
+  std::uint16_t listen_port() const;
+
+  // The same operations a UAPI set carries, applied as one change. A new
+  // listen port is bound before anything changes (EADDRINUSE if taken).
+  net::wg::uapi_error configure(const net::wg::uapi_set_request& set);
+  net::wg::uapi_device_status status() const;
+
+private:
+  struct impl;
+  explicit wg_device(std::unique_ptr<impl> self);
+  std::unique_ptr<impl> self_;
+};
+
+} // namespace overlayd::platform
