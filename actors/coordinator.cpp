@@ -6,7 +6,10 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/global_overlay.hpp"
+#include "actors/transport_conversions.hpp"
 #include "net/endpoint.hpp"
+#include "net/wireguard/keys.hpp"
 
 namespace overlayd {
 
@@ -100,15 +103,14 @@ public:
           self->state.node_ip = *bound;
           spdlog::info("node slice bound: node IP {} (cluster {})", bound->to_string(),
                        self->state.cluster_cidr_text);
-          rp.deliver(not_implemented("the global WireGuard device (setup_global_overlay "
-                                     "bound the address slice only)"));
+          rp.deliver(bring_up_global_overlay(self));
         },
         [rp](caf::error& e) mutable { rp.deliver(fail("ipam: " + caf::to_string(e))); });
     return rp;
   }
 
   reply operator()(msg::teardown_global_overlay&) {
-    // No global device exists yet, so there is nothing on the host to revert.
+    take_down_global_overlay(self_);
     return ok();
   }
 
@@ -181,13 +183,20 @@ public:
       return fail("invalid peer endpoint " + r.peer.endpoint + ": invalid socket address syntax");
     if (auto* service = std::get_if<msg::service_scope>(&r.scope))
       return no_dedicated_overlay(*service);
-    // No global device: the original's VM-only path warns and skips the
-    // device install but still records the peer (mechanics.md 7.12).
-    spdlog::warn("global overlay has no device; peer {} recorded, not installed",
-                 r.peer.public_key);
     record_candidates(r.peer);
     st_.global_peers[r.peer.public_key] = r.peer;
-    return ok();
+    if (!st_.global_transport) {
+      // The original's VM-only path: warn, skip the device, keep the peer.
+      spdlog::warn("global overlay has no device; peer {} recorded, not installed",
+                   r.peer.public_key);
+      return ok();
+    }
+    auto config = peer_config_from_spec(r.peer);
+    if (!config)
+      return engine_error("add_peer failed: " + config.error_message());
+    net::wg::uapi_set_request set;
+    set.peers.push_back(std::move(*config));
+    return change_device(*st_.global_transport, transport_set{std::move(set)}, "add_peer");
   }
 
   reply operator()(msg::remove_peer& r) {
@@ -195,15 +204,25 @@ public:
       return no_dedicated_overlay(*service);
     st_.global_peers.erase(r.pubkey);
     st_.peer_candidates.erase(r.pubkey);
-    return ok();
+    if (!st_.global_transport)
+      return ok();
+    auto key = net::wg::key_from_base64(r.pubkey);
+    if (!key)
+      return engine_error("remove_peer failed: " + key.error_message());
+    net::wg::uapi_set_request set;
+    net::wg::uapi_peer_config gone;
+    gone.public_key = *key;
+    gone.remove = true;
+    set.peers.push_back(gone);
+    return change_device(*st_.global_transport, transport_set{std::move(set)}, "remove_peer");
   }
 
   reply operator()(msg::add_allowed_ip& r) {
-    return allowed_ip_change(r.scope, r.pubkey, r.cidr);
+    return allowed_ip_change(r.scope, r.pubkey, r.cidr, true);
   }
 
   reply operator()(msg::remove_allowed_ip& r) {
-    return allowed_ip_change(r.scope, r.pubkey, r.cidr);
+    return allowed_ip_change(r.scope, r.pubkey, r.cidr, false);
   }
 
   // -- DNS -------------------------------------------------------------------------------------
@@ -230,10 +249,24 @@ public:
 
   reply operator()(msg::status&) {
     msg::status_snapshot s;
+    s.interface = st_.global_interface;
+    s.public_key = st_.transport_public_key;
     s.overlay_cidr = st_.cluster_cidr_text;
     s.node_ip = st_.node_ip;
     s.slice_cidr = st_.slice_cidr_text;
-    return msg::response{std::move(s)};
+    if (!st_.global_transport)
+      return msg::response{std::move(s)};
+    auto rp = self_->make_response_promise<msg::response>();
+    self_->request(*st_.global_transport, caf::infinite, transport_status{})
+      .await(
+        [rp, s](const transport_status_reply& device) mutable {
+          s.peers = peer_statuses(device);
+          s.peer_count = static_cast<std::uint32_t>(s.peers.size());
+          rp.deliver(msg::response{std::move(s)});
+        },
+        // As the original: a device that cannot be read shows no peers.
+        [rp, s](caf::error&) mutable { rp.deliver(msg::response{std::move(s)}); });
+    return rp;
   }
 
   reply operator()(msg::nat_tick&) {
@@ -246,9 +279,10 @@ public:
   }
 
   reply operator()(msg::shutdown&) {
-    // Nothing on the host belongs to overlayd yet; the caller (the gateway
-    // or the embedding program) ends the process after this answer.
+    // The full teardown; the caller (the gateway or the embedding program)
+    // ends the process after this answer.
     spdlog::info("shutdown requested");
+    take_down_global_overlay(self_);
     return ok();
   }
 
@@ -258,14 +292,39 @@ private:
   }
 
   reply allowed_ip_change(const msg::peer_scope& scope, const std::string& pubkey,
-                          const std::string& cidr) {
+                          const std::string& cidr, bool add) {
     if (auto* service = std::get_if<msg::service_scope>(&scope))
       return no_dedicated_overlay(*service);
-    // As the original: without a global device this is skipped, even for a
-    // malformed CIDR.
-    spdlog::warn("global overlay has no device; allowed IP {} for {} not installed", cidr,
-                 pubkey);
-    return ok();
+    const char* what = add ? "add_allowed_ip" : "remove_allowed_ip";
+    if (!st_.global_transport) {
+      // As the original: without a device this is skipped, even for a
+      // malformed CIDR.
+      spdlog::warn("global overlay has no device; {} {} for {} skipped", what, cidr, pubkey);
+      return ok();
+    }
+    auto prefix = net::cidr::parse(cidr);
+    if (!prefix)
+      return fail("invalid CIDR " + cidr + ": " + prefix.error_message());
+    auto key = net::wg::key_from_base64(pubkey);
+    if (!key)
+      return engine_error(std::string(what) + " failed: " + key.error_message());
+    return change_device(*st_.global_transport, transport_allowed_ip{*key, *prefix, add}, what);
+  }
+
+  // Sends a change to a device and answers ok, or "<what> failed: <why>".
+  template <class Change>
+  reply change_device(const transport_actor& device, Change change, const char* what) {
+    auto rp = self_->make_response_promise<msg::response>();
+    std::string operation = what;
+    self_->request(device, caf::infinite, std::move(change))
+      .await(
+        [rp, operation](const done_reply& done) mutable {
+          rp.deliver(done ? ok() : engine_error(operation + " failed: " + done.error_message()));
+        },
+        [rp, operation](caf::error& e) mutable {
+          rp.deliver(engine_error(operation + " failed: " + caf::to_string(e)));
+        });
+    return rp;
   }
 
   void record_candidates(const msg::peer_spec& peer) {
@@ -304,9 +363,11 @@ private:
 
 } // namespace
 
-coordinator_actor::behavior_type coordinator(self_pointer self, ipam_actor ipam, dns_actor dns) {
+coordinator_actor::behavior_type coordinator(self_pointer self, ipam_actor ipam, dns_actor dns,
+                                             transport_options transports) {
   self->state.ipam = std::move(ipam);
   self->state.dns = std::move(dns);
+  self->state.transports = std::move(transports);
   return {
     [self](msg::request& r) -> reply {
       spdlog::debug("request {}", msg::op_name(r));

@@ -10,6 +10,8 @@
 
 #include "actors/dns_actor.hpp"
 #include "actors/ipam_actor.hpp"
+#include "actors/transport_actor.hpp"
+#include "net/wireguard/timing.hpp"
 #include "messages/requests.hpp"
 #include "net/cidr.hpp"
 
@@ -20,6 +22,13 @@ inline constexpr const char* default_cluster_cidr = "10.200.0.0/16";
 // zlayer_core::DEFAULT_WG_PORT (DECISIONS.md 20).
 inline constexpr std::uint16_t default_wg_port = 51420;
 
+// How this node's WireGuard devices are made.
+struct transport_options {
+  std::string uapi_dir = "/var/run/wireguard";
+  unsigned mtu = 1420;
+  net::wg::timing timing; // shortened only by tests
+};
+
 struct coordinator_state {
   static inline const char* name = "coordinator";
 
@@ -27,6 +36,7 @@ struct coordinator_state {
 
   ipam_actor ipam;
   dns_actor dns;
+  transport_options transports;
 
   // -- identity --------------------------------------------------------------------
 
@@ -43,6 +53,12 @@ struct coordinator_state {
   std::optional<std::string> slice_cidr_text; // as the main daemon gave it
   std::optional<net::ip_address> node_ip;
   std::uint16_t overlay_port = default_wg_port;
+
+  // -- the global WireGuard device ------------------------------------------------------
+
+  std::optional<transport_actor> global_transport;
+  std::optional<std::string> global_interface;
+  std::optional<std::string> transport_public_key; // base64
 
   // -- NAT ---------------------------------------------------------------------------
 

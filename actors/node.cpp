@@ -55,7 +55,8 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   ipam_cfg.port_band_base = default_wg_port;
   self->ipam = self->system->spawn(overlayd::ipam, std::move(ipam_cfg));
   self->dns = self->system->spawn<dns_records>();
-  self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns);
+  self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns,
+                                           transport_options{options.uapi_dir, 1420, {}});
   self->options = std::move(options);
   return std::unique_ptr<node>(new node(std::move(self)));
 }

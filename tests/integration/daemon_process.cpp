@@ -24,7 +24,8 @@ temp_dir::~temp_dir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-daemon_process::daemon_process(const std::string& dir, std::vector<std::string> extra_args)
+daemon_process::daemon_process(const std::string& dir, std::vector<std::string> extra_args,
+                               const network_namespace* ns)
   : daemon_process(dir + "/run/overlayd.sock",
                    [&] {
                      std::vector<std::string> args = {"--socket", dir + "/run/overlayd.sock",
@@ -33,7 +34,7 @@ daemon_process::daemon_process(const std::string& dir, std::vector<std::string> 
                      args.insert(args.end(), extra_args.begin(), extra_args.end());
                      return args;
                    }(),
-                   "") {}
+                   "", ns) {}
 
 daemon_process daemon_process::with_derived_socket(const std::string& dir,
                                                    const std::string& log_path) {
@@ -42,9 +43,11 @@ daemon_process daemon_process::with_derived_socket(const std::string& dir,
 }
 
 daemon_process::daemon_process(std::string socket_path, std::vector<std::string> args,
-                               const std::string& log_path)
+                               const std::string& log_path, const network_namespace* ns)
   : socket_path_(std::move(socket_path)) {
   args.insert(args.begin(), OVERLAYD_BIN);
+  if (ns != nullptr)
+    args.insert(args.begin(), {"/bin/ip", "netns", "exec", ns->name()});
   pid_ = ::fork();
   if (pid_ == 0) {
     if (!log_path.empty()) {

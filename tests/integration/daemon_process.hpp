@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "netns.hpp"
+
 namespace overlayd::testing {
 
 class temp_dir {
@@ -24,7 +26,10 @@ class daemon_process {
 public:
   // Starts overlayd with --data-dir <dir> --socket <dir>/run/overlayd.sock
   // plus `extra_args`, and waits until the socket accepts connections.
-  explicit daemon_process(const std::string& dir, std::vector<std::string> extra_args = {});
+  // With `ns`, the daemon runs inside that namespace (ip netns exec): every
+  // device it makes stays there.
+  explicit daemon_process(const std::string& dir, std::vector<std::string> extra_args = {},
+                          const network_namespace* ns = nullptr);
   // Starts overlayd with --data-dir <dir> and no --socket: the daemon
   // derives <dir>/run/zlayer-overlayd.sock itself. Its log goes to `log_path`.
   static daemon_process with_derived_socket(const std::string& dir, const std::string& log_path);
@@ -42,7 +47,7 @@ public:
 
 private:
   daemon_process(std::string socket_path, std::vector<std::string> args,
-                 const std::string& log_path);
+                 const std::string& log_path, const network_namespace* ns = nullptr);
   bool reap(int wait_flags);
 
   std::string socket_path_;
