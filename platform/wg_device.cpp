@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -35,6 +36,12 @@ constexpr std::size_t max_control_queue = 1024;
 void signal_event(int fd) {
   std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(fd, &one, sizeof one);
+}
+
+// Named after the interface, so top and perf show which device is busy.
+void name_thread(const std::string& interface, const char* role) {
+  std::string name = interface.substr(0, 10) + "-" + role;
+  ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
 }
 
 void clear_event(int fd) {
@@ -103,6 +110,7 @@ struct wg_device::impl {
   // -- TUN -> seal -> UDP --------------------------------------------------------------
 
   void run_tun_reader() {
+    name_thread(options.interface, "tun");
     batch_buffers buffers(udp_socket::max_batch, buffer_size());
     std::vector<seal_slot> slots(udp_socket::max_batch);
     std::vector<datagram> out(udp_socket::max_batch);
@@ -135,6 +143,7 @@ struct wg_device::impl {
   // -- UDP -> open -> TUN ----------------------------------------------------------------
 
   void run_udp_reader() {
+    name_thread(options.interface, "udp");
     batch_buffers buffers(udp_socket::max_batch, 65536);
     std::vector<datagram> in(udp_socket::max_batch);
     std::vector<open_slot> slots(udp_socket::max_batch);
@@ -168,6 +177,7 @@ struct wg_device::impl {
   // -- handshakes, timers, UAPI ----------------------------------------------------------
 
   void run_control(wg_device& device) {
+    name_thread(options.interface, "ctl");
     std::vector<outgoing_datagram> out;
     auto next_tick = clock_type::now();
     while (!stopping.load()) {

@@ -1,0 +1,101 @@
+// Two overlayd daemons, each in its own namespace, joined by a veth and
+// driven only through their sockets, as the main daemon drives them (root).
+#include <catch2/catch.hpp>
+
+#include "app/client_connection.hpp"
+#include "daemon_process.hpp"
+#include "netns.hpp"
+
+using overlayd::app::client_connection;
+using overlayd::testing::daemon_process;
+using overlayd::testing::network_namespace;
+using overlayd::testing::temp_dir;
+namespace msg = overlayd::msg;
+
+namespace {
+
+msg::response call(client_connection& conn, const msg::request& r) {
+  auto response = conn.call(r);
+  REQUIRE(response.ok());
+  return *response;
+}
+
+msg::status_snapshot status_of(client_connection& conn) {
+  auto r = call(conn, msg::status{});
+  REQUIRE(std::holds_alternative<msg::status_snapshot>(r));
+  return std::get<msg::status_snapshot>(r);
+}
+
+struct overlay_node {
+  explicit overlay_node(const char* label) : ns(label), daemon(daemon_dir.path(), {}, &ns) {}
+
+  network_namespace ns;
+  temp_dir daemon_dir;
+  daemon_process daemon;
+};
+
+} // namespace
+
+TEST_CASE("two overlayd daemons build a tunnel through their sockets", "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces, TUN)");
+    return;
+  }
+  overlay_node a("two-a");
+  overlay_node b("two-b");
+  REQUIRE(a.daemon.started());
+  REQUIRE(b.daemon.started());
+  REQUIRE(overlayd::testing::connect_namespaces(a.ns, "192.168.78.1/24", b.ns,
+                                                "192.168.78.2/24"));
+  auto conn_a = client_connection::connect(a.daemon.socket_path());
+  auto conn_b = client_connection::connect(b.daemon.socket_path());
+  REQUIRE(conn_a.ok());
+  REQUIRE(conn_b.ok());
+
+  auto set_up = [](client_connection& c, const char* instance, const char* slice) {
+    auto r = call(c, msg::setup_global_overlay{"two", instance, "10.200.0.0/16", slice, 51820,
+                                               false, {}, {}});
+    REQUIRE(std::holds_alternative<msg::bridge_name>(r));
+    return std::get<msg::bridge_name>(r).name;
+  };
+  auto iface_a = set_up(*conn_a, "a", "10.200.1.0/24");
+  set_up(*conn_b, "b", "10.200.2.0/24");
+  // Setting up again reuses the device: same name, same key.
+  auto key_a = *status_of(*conn_a).public_key;
+  CHECK(set_up(*conn_a, "a", "10.200.1.0/24") == iface_a);
+  CHECK(*status_of(*conn_a).public_key == key_a);
+  auto key_b = *status_of(*conn_b).public_key;
+
+  auto add_peer = [](client_connection& c, const std::string& key, const std::string& endpoint,
+                     const char* allowed) {
+    return call(c, msg::add_peer{msg::peer_spec{key, endpoint, allowed, 0, {}},
+                                 msg::global_scope{}});
+  };
+  CHECK(std::holds_alternative<msg::ok_result>(add_peer(*conn_a, key_b, "192.168.78.2:51820",
+                                                        "10.200.2.0/24")));
+  CHECK(std::holds_alternative<msg::ok_result>(add_peer(*conn_b, key_a, "192.168.78.1:51820",
+                                                        "10.200.1.0/24")));
+
+  CHECK(a.ns.run("ping -c 3 -i 0.2 -W 2 10.200.2.1 >/dev/null") == 0);
+  CHECK(b.ns.run("ping -c 3 -i 0.2 -W 2 10.200.1.1 >/dev/null") == 0);
+  auto seen = status_of(*conn_a);
+  REQUIRE(seen.peers.size() == 1);
+  CHECK(seen.peers[0].last_handshake_unix_secs > 0);
+  CHECK(seen.peers[0].endpoint == "192.168.78.2:51820");
+
+  // A second allowed IP, then its removal, through the contract.
+  CHECK(std::holds_alternative<msg::ok_result>(
+    call(*conn_a, msg::add_allowed_ip{key_b, "10.201.0.0/24", msg::global_scope{}})));
+  CHECK(status_of(*conn_a).peers[0].allowed_ips == "10.200.2.0/24,10.201.0.0/24");
+  CHECK(std::holds_alternative<msg::ok_result>(
+    call(*conn_a, msg::remove_allowed_ip{key_b, "10.201.0.0/24", msg::global_scope{}})));
+  CHECK(status_of(*conn_a).peers[0].allowed_ips == "10.200.2.0/24");
+
+  // Without the peer, nothing passes; teardown removes the device.
+  CHECK(std::holds_alternative<msg::ok_result>(
+    call(*conn_a, msg::remove_peer{key_b, msg::global_scope{}})));
+  CHECK(a.ns.run("ping -c 1 -W 1 10.200.2.1 >/dev/null") != 0);
+  CHECK(std::holds_alternative<msg::ok_result>(call(*conn_a, msg::teardown_global_overlay{})));
+  CHECK(a.ns.run("ip link show " + iface_a + " >/dev/null 2>&1") != 0);
+  CHECK_FALSE(status_of(*conn_a).interface);
+}
