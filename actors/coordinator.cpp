@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/dedicated_overlay.hpp"
 #include "actors/global_overlay.hpp"
 #include "actors/transport_conversions.hpp"
 #include "net/endpoint.hpp"
@@ -117,12 +119,21 @@ public:
   // -- service overlays, containers and bridges -----------------------------------------
 
   reply operator()(msg::setup_service_overlay& r) {
-    st_.service_modes[r.service] = r.mode;
-    return not_implemented("service bridges (setup_service_overlay)");
+    st_.service_modes[r.service] = r.mode; // kept even if the setup fails (mechanics 7.4)
+    if (r.mode != msg::overlay_mode::dedicated)
+      return not_implemented("service bridges (setup_service_overlay)");
+    auto rp = self_->make_response_promise<msg::response>();
+    set_up_dedicated_overlay(self_, r.service, rp);
+    return rp;
   }
 
-  reply operator()(msg::teardown_service_overlay&) {
-    return not_implemented("service bridges (teardown_service_overlay)");
+  reply operator()(msg::teardown_service_overlay& r) {
+    // No service bridge exists yet to delete; the rest is mechanics 7.5.
+    st_.service_modes.erase(r.service);
+    take_down_dedicated_overlay(self_, r.service);
+    caf::anon_send(st_.ipam,
+                   release_service_subnet{r.service, std::to_string(st_.local_node_id)});
+    return ok();
   }
 
   reply operator()(msg::prune_orphan_bridges&) {
@@ -181,30 +192,42 @@ public:
   reply operator()(msg::add_peer& r) {
     if (!net::parse_endpoint(r.peer.endpoint))
       return fail("invalid peer endpoint " + r.peer.endpoint + ": invalid socket address syntax");
-    if (auto* service = std::get_if<msg::service_scope>(&r.scope))
-      return no_dedicated_overlay(*service);
-    record_candidates(r.peer);
-    st_.global_peers[r.peer.public_key] = r.peer;
-    if (!st_.global_transport) {
-      // The original's VM-only path: warn, skip the device, keep the peer.
-      spdlog::warn("global overlay has no device; peer {} recorded, not installed",
-                   r.peer.public_key);
-      return ok();
+    const transport_actor* device = nullptr;
+    if (auto* service = std::get_if<msg::service_scope>(&r.scope)) {
+      if ((device = dedicated_device(service->service)) == nullptr)
+        return no_dedicated_overlay(*service);
+    } else {
+      st_.global_peers[r.peer.public_key] = r.peer;
+      if (!st_.global_transport) {
+        // The original's VM-only path: warn, skip the device, keep the peer.
+        spdlog::warn("global overlay has no device; peer {} recorded, not installed",
+                     r.peer.public_key);
+        record_candidates(r.peer);
+        return ok();
+      }
+      device = &*st_.global_transport;
     }
+    record_candidates(r.peer);
     auto config = peer_config_from_spec(r.peer);
     if (!config)
       return engine_error("add_peer failed: " + config.error_message());
     net::wg::uapi_set_request set;
     set.peers.push_back(std::move(*config));
-    return change_device(*st_.global_transport, transport_set{std::move(set)}, "add_peer");
+    return change_device(*device, transport_set{std::move(set)}, "add_peer");
   }
 
   reply operator()(msg::remove_peer& r) {
-    if (auto* service = std::get_if<msg::service_scope>(&r.scope))
-      return no_dedicated_overlay(*service);
-    st_.global_peers.erase(r.pubkey);
+    const transport_actor* device = nullptr;
+    if (auto* service = std::get_if<msg::service_scope>(&r.scope)) {
+      if ((device = dedicated_device(service->service)) == nullptr)
+        return no_dedicated_overlay(*service);
+    } else {
+      st_.global_peers.erase(r.pubkey);
+      if (st_.global_transport)
+        device = &*st_.global_transport;
+    }
     st_.peer_candidates.erase(r.pubkey);
-    if (!st_.global_transport)
+    if (device == nullptr)
       return ok();
     auto key = net::wg::key_from_base64(r.pubkey);
     if (!key)
@@ -214,7 +237,7 @@ public:
     gone.public_key = *key;
     gone.remove = true;
     set.peers.push_back(gone);
-    return change_device(*st_.global_transport, transport_set{std::move(set)}, "remove_peer");
+    return change_device(*device, transport_set{std::move(set)}, "remove_peer");
   }
 
   reply operator()(msg::add_allowed_ip& r) {
@@ -254,18 +277,22 @@ public:
     s.overlay_cidr = st_.cluster_cidr_text;
     s.node_ip = st_.node_ip;
     s.slice_cidr = st_.slice_cidr_text;
-    if (!st_.global_transport)
-      return msg::response{std::move(s)};
     auto rp = self_->make_response_promise<msg::response>();
+    if (!st_.global_transport) {
+      deliver_status_with_dedicated(self_, std::move(s), rp);
+      return rp;
+    }
     self_->request(*st_.global_transport, caf::infinite, transport_status{})
       .await(
-        [rp, s](const transport_status_reply& device) mutable {
+        [self = self_, rp, s](const transport_status_reply& device) mutable {
           s.peers = peer_statuses(device);
           s.peer_count = static_cast<std::uint32_t>(s.peers.size());
-          rp.deliver(msg::response{std::move(s)});
+          deliver_status_with_dedicated(self, std::move(s), rp);
         },
         // As the original: a device that cannot be read shows no peers.
-        [rp, s](caf::error&) mutable { rp.deliver(msg::response{std::move(s)}); });
+        [self = self_, rp, s](caf::error&) mutable {
+          deliver_status_with_dedicated(self, std::move(s), rp);
+        });
     return rp;
   }
 
@@ -291,12 +318,21 @@ private:
     return fail("no dedicated overlay for service " + scope.service);
   }
 
+  const transport_actor* dedicated_device(const std::string& service) const {
+    auto it = st_.dedicated.find(service);
+    return it == st_.dedicated.end() ? nullptr : &it->second.actor;
+  }
+
   reply allowed_ip_change(const msg::peer_scope& scope, const std::string& pubkey,
                           const std::string& cidr, bool add) {
-    if (auto* service = std::get_if<msg::service_scope>(&scope))
-      return no_dedicated_overlay(*service);
     const char* what = add ? "add_allowed_ip" : "remove_allowed_ip";
-    if (!st_.global_transport) {
+    const transport_actor* device = nullptr;
+    if (auto* service = std::get_if<msg::service_scope>(&scope)) {
+      if ((device = dedicated_device(service->service)) == nullptr)
+        return no_dedicated_overlay(*service);
+    } else if (st_.global_transport) {
+      device = &*st_.global_transport;
+    } else {
       // As the original: without a device this is skipped, even for a
       // malformed CIDR.
       spdlog::warn("global overlay has no device; {} {} for {} skipped", what, cidr, pubkey);
@@ -308,7 +344,7 @@ private:
     auto key = net::wg::key_from_base64(pubkey);
     if (!key)
       return engine_error(std::string(what) + " failed: " + key.error_message());
-    return change_device(*st_.global_transport, transport_allowed_ip{*key, *prefix, add}, what);
+    return change_device(*device, transport_allowed_ip{*key, *prefix, add}, what);
   }
 
   // Sends a change to a device and answers ok, or "<what> failed: <why>".

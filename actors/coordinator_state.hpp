@@ -60,6 +60,18 @@ struct coordinator_state {
   std::optional<std::string> global_interface;
   std::optional<std::string> transport_public_key; // base64
 
+  // -- Dedicated services' own WireGuard devices ---------------------------------------
+
+  struct dedicated_transport {
+    transport_actor actor;
+    std::string interface;
+    std::string public_key; // base64
+    std::uint16_t listen_port = 0;
+    net::ip_address overlay_ip;
+    net::cidr subnet;
+  };
+  std::map<std::string, dedicated_transport> dedicated;
+
   // -- NAT ---------------------------------------------------------------------------
 
   std::optional<msg::nat_config_spec> nat_config; // relay credential removed

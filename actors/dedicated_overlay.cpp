@@ -1,0 +1,233 @@
+#include "actors/dedicated_overlay.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+
+#include "net/first_usable_ip.hpp"
+#include "net/interface_name.hpp"
+#include "net/wireguard/keys.hpp"
+#include "platform/wg_interface.hpp"
+
+namespace overlayd {
+
+namespace {
+
+std::string owner_of(const std::string& service) {
+  return "service:" + service;
+}
+
+msg::response engine_error(const std::string& message) {
+  return msg::error_result{"overlay engine error: " + message};
+}
+
+msg::response info_of(const coordinator_state::dedicated_transport& d, std::string name) {
+  msg::service_overlay_info info;
+  info.name = std::move(name);
+  info.mode = msg::overlay_mode::dedicated;
+  info.wg_public_key = d.public_key;
+  info.wg_port = d.listen_port;
+  info.overlay_ip = d.overlay_ip;
+  info.subnet = d.subnet.to_string();
+  return info;
+}
+
+// What one setup carries from step to step.
+struct dedicated_setup {
+  std::string service;
+  response_promise rp;
+  net::wg::key32 private_key{};
+  std::uint16_t port = 0;
+  std::string interface;
+  bool port_is_new = false;
+};
+
+using setup_ptr = std::shared_ptr<dedicated_setup>;
+
+void fail(coordinator_pointer self, const setup_ptr& s, msg::response error) {
+  if (s->port_is_new)
+    caf::anon_send(self->state.ipam, release_dedicated_port{s->port});
+  s->rp.deliver(std::move(error));
+}
+
+// Step 6-7: the device, then the identity on disk, then the record.
+void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& subnet) {
+  auto& st = self->state;
+  const auto overlay_ip = net::first_usable_ip(subnet);
+  platform::wg_interface_config config;
+  config.device.interface = s->interface;
+  config.device.uapi_directory = st.transports.uapi_dir;
+  config.device.mtu = st.transports.mtu;
+  config.device.timing = st.transports.timing;
+  config.private_key = s->private_key;
+  config.listen_port = s->port;
+  config.address = net::cidr(overlay_ip, subnet.prefix());
+  auto up = platform::bring_up_wg_interface(config);
+  if (!up.device) {
+    const char* what = up.failure.stage == platform::bring_up_stage::create
+                         ? "Failed to create dedicated overlay for "
+                         : "Failed to configure dedicated overlay for ";
+    fail(self, s, engine_error(what + s->service + ": " + up.failure.message));
+    return;
+  }
+  coordinator_state::dedicated_transport record;
+  record.actor = self->system().spawn(transport, std::shared_ptr<platform::wg_device>(
+                                                   std::move(up.device)));
+  self->link_to(record.actor);
+  record.interface = s->interface;
+  record.public_key = net::wg::key_to_base64(net::wg::public_key_from_private(s->private_key));
+  record.listen_port = s->port;
+  record.overlay_ip = overlay_ip;
+  record.subnet = subnet;
+
+  net::network_entry entry;
+  entry.owner = owner_of(s->service);
+  entry.kind = "wg-dedicated";
+  entry.name = s->interface;
+  entry.id = record.public_key;
+  entry.subnet = subnet.to_string();
+  entry.wg_port = s->port;
+  entry.wg_private_key = net::wg::key_to_base64(s->private_key);
+  entry.wg_public_key = record.public_key;
+  entry.interface = s->interface;
+  self->request(st.ipam, caf::infinite, save_network{std::move(entry)})
+    .await([service = s->service](const done_reply& saved) {
+      if (!saved)
+        spdlog::warn("dedicated overlay {}: identity not saved: {}", service,
+                     saved.error_message());
+    });
+  spdlog::info("dedicated overlay {} up: {} on {} port {}", s->service, s->interface,
+               config.address.to_address_string(), s->port);
+  // The service bridge (issue 4's plumbing) is not made here yet, so the
+  // answer names the device itself.
+  s->rp.deliver(info_of(record, s->interface));
+  st.dedicated.emplace(s->service, std::move(record));
+}
+
+// Step 3: the subnet, keyed like the Auto path's.
+void assign_subnet(coordinator_pointer self, const setup_ptr& s) {
+  auto& st = self->state;
+  auto node = std::to_string(st.local_node_id);
+  self->request(st.ipam, caf::infinite, assign_service_subnet{s->service, node, st.cluster_cidr})
+    .await(
+      [self, s, node](const subnet_reply& subnet) {
+        if (!subnet) {
+          fail(self, s,
+               engine_error("ServiceSubnetRegistry::assign(" + s->service + ", " + node
+                            + ") failed: " + subnet.error_message()));
+          return;
+        }
+        bring_up(self, s, *subnet);
+      },
+      [self, s](caf::error& e) { fail(self, s, engine_error("ipam: " + caf::to_string(e))); });
+}
+
+// Step 2: the identity of an earlier run, or a new one.
+void choose_identity(coordinator_pointer self, const setup_ptr& s,
+                     const network_reply& saved) {
+  if (saved && saved->wg_private_key && saved->wg_public_key && saved->wg_port
+      && saved->interface) {
+    if (auto key = net::wg::key_from_base64(*saved->wg_private_key)) {
+      s->private_key = *key;
+      s->port = *saved->wg_port; // the band reserved it when the state was loaded
+      s->interface = *saved->interface;
+      spdlog::info("dedicated overlay {}: reusing the saved identity", s->service);
+      assign_subnet(self, s);
+      return;
+    }
+    spdlog::warn("dedicated overlay {}: saved key unusable, making a new identity", s->service);
+  }
+  auto& st = self->state;
+  s->private_key = net::wg::generate_private_key();
+  s->interface = net::make_interface_name({st.deployment, st.instance_id, s->service}, "d");
+  self->request(st.ipam, caf::infinite, allocate_dedicated_port{})
+    .await(
+      [self, s](const port_reply& port) {
+        if (!port) {
+          s->rp.deliver(msg::response{msg::error_result{port.error_message()}});
+          return;
+        }
+        s->port = *port;
+        s->port_is_new = true;
+        assign_subnet(self, s);
+      },
+      [s](caf::error& e) { s->rp.deliver(engine_error("ipam: " + caf::to_string(e))); });
+}
+
+} // namespace
+
+void set_up_dedicated_overlay(coordinator_pointer self, const std::string& service,
+                              response_promise rp) {
+  auto& st = self->state;
+  if (auto it = st.dedicated.find(service); it != st.dedicated.end()) {
+    rp.deliver(info_of(it->second, it->second.interface));
+    return;
+  }
+  auto s = std::make_shared<dedicated_setup>();
+  s->service = service;
+  s->rp = rp;
+  self->request(st.ipam, caf::infinite, find_network{owner_of(service)})
+    .await([self, s](const network_reply& saved) { choose_identity(self, s, saved); },
+           [s](caf::error& e) { s->rp.deliver(engine_error("ipam: " + caf::to_string(e))); });
+}
+
+namespace {
+
+using status_ptr = std::shared_ptr<msg::status_snapshot>;
+using dedicated_list = std::shared_ptr<std::vector<msg::dedicated_service_status>>;
+
+// One device after the other, so the answer lists them in service order.
+void read_next(coordinator_pointer self, status_ptr s, dedicated_list todo,
+               std::vector<transport_actor> devices, std::size_t next, response_promise rp) {
+  if (next == devices.size()) {
+    s->dedicated_services = std::move(*todo);
+    rp.deliver(msg::response{std::move(*s)});
+    return;
+  }
+  auto step = [=](std::uint32_t peers) mutable {
+    (*todo)[next].peer_count = peers;
+    read_next(self, s, todo, devices, next + 1, rp);
+  };
+  self->request(devices[next], caf::infinite, transport_status{})
+    .await([step](const transport_status_reply& r) mutable {
+             step(static_cast<std::uint32_t>(r.peers.size()));
+           },
+           [step](caf::error&) mutable { step(0); }); // as the original: 0 on a dump error
+}
+
+} // namespace
+
+void deliver_status_with_dedicated(coordinator_pointer self, msg::status_snapshot snapshot,
+                                   response_promise rp) {
+  auto todo = std::make_shared<std::vector<msg::dedicated_service_status>>();
+  std::vector<transport_actor> devices;
+  for (const auto& [service, d] : self->state.dedicated) {
+    todo->push_back(msg::dedicated_service_status{service, d.interface, d.public_key,
+                                                  d.listen_port, d.overlay_ip,
+                                                  d.subnet.to_string(), 0});
+    devices.push_back(d.actor);
+  }
+  snapshot.service_count = static_cast<std::uint32_t>(devices.size());
+  read_next(self, std::make_shared<msg::status_snapshot>(std::move(snapshot)), todo,
+            std::move(devices), 0, rp);
+}
+
+void take_down_dedicated_overlay(coordinator_pointer self, const std::string& service) {
+  auto& st = self->state;
+  auto it = st.dedicated.find(service);
+  if (it == st.dedicated.end())
+    return;
+  self->unlink_from(it->second.actor);
+  caf::anon_send_exit(it->second.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send(st.ipam, release_dedicated_port{it->second.listen_port});
+  caf::anon_send(st.ipam, forget_network{owner_of(service)});
+  spdlog::info("dedicated overlay {} down", service);
+  st.dedicated.erase(it);
+}
+
+} // namespace overlayd

@@ -1,0 +1,106 @@
+// A Dedicated service's own WireGuard device: its identity (key, port,
+// interface) survives a daemon restart through the state file; teardown
+// gives the port back (root: the daemon runs in a namespace of its own).
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "app/client_connection.hpp"
+#include "daemon_process.hpp"
+#include "netns.hpp"
+
+using overlayd::app::client_connection;
+using overlayd::testing::daemon_process;
+using overlayd::testing::network_namespace;
+using overlayd::testing::temp_dir;
+namespace msg = overlayd::msg;
+
+namespace {
+
+msg::service_overlay_info dedicated(client_connection& conn, const std::string& service) {
+  auto r = conn.call(msg::setup_service_overlay{service, msg::overlay_mode::dedicated});
+  REQUIRE(r.ok());
+  INFO(msg::response_to_json(*r));
+  REQUIRE(std::holds_alternative<msg::service_overlay_info>(*r));
+  return std::get<msg::service_overlay_info>(*r);
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+TEST_CASE("a dedicated service keeps its key, port and interface across restarts",
+          "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces, TUN)");
+    return;
+  }
+  network_namespace ns("dedicated");
+  REQUIRE(ns.ok());
+  temp_dir dir;
+  msg::service_overlay_info web;
+  {
+    daemon_process daemon(dir.path(), {}, &ns);
+    REQUIRE(daemon.started());
+    auto conn = client_connection::connect(daemon.socket_path());
+    REQUIRE(conn.ok());
+    web = dedicated(*conn, "web");
+    CHECK(web.mode == msg::overlay_mode::dedicated);
+    CHECK(web.wg_port == std::uint16_t{51421});
+    CHECK(web.subnet == std::string("10.200.187.128/26"));
+    CHECK(web.overlay_ip->to_string() == "10.200.187.129");
+    CHECK(ns.run("ip -o addr show dev " + web.name + " | grep -q 10.200.187.129/26") == 0);
+    // Asking again answers the same device.
+    CHECK(dedicated(*conn, "web").wg_public_key == web.wg_public_key);
+    auto api = dedicated(*conn, "api");
+    CHECK(api.wg_port == std::uint16_t{51422});
+    CHECK(api.wg_public_key != web.wg_public_key);
+
+    auto status = conn->call(msg::status{});
+    REQUIRE(status.ok());
+    auto& s = std::get<msg::status_snapshot>(*status);
+    CHECK(s.service_count == 2);
+    REQUIRE(s.dedicated_services.size() == 2);
+    CHECK(s.dedicated_services[1].service == "web");
+    CHECK(s.dedicated_services[1].listen_port == 51421);
+
+    struct stat st {};
+    REQUIRE(::stat((dir.path() + "/agent_network.json").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait_exit(10) == 0);
+  }
+  // The device went with the process; the identity stayed on disk.
+  CHECK(ns.run("ip link show " + web.name + " >/dev/null 2>&1") != 0);
+  CHECK(read_all(dir.path() + "/agent_network.json").find("\"owner\": \"service:web\"")
+        != std::string::npos);
+
+  daemon_process daemon(dir.path(), {}, &ns);
+  REQUIRE(daemon.started());
+  auto conn = client_connection::connect(daemon.socket_path());
+  REQUIRE(conn.ok());
+  auto again = dedicated(*conn, "web");
+  CHECK(again.wg_public_key == web.wg_public_key);
+  CHECK(again.wg_port == web.wg_port);
+  CHECK(again.name == web.name);
+  // api's saved port stays taken although api is not up yet.
+  CHECK(dedicated(*conn, "db").wg_port == std::uint16_t{51423});
+
+  // Teardown ends the device, forgets the identity and frees the port.
+  auto down = conn->call(msg::teardown_service_overlay{"web"});
+  REQUIRE(down.ok());
+  CHECK(std::holds_alternative<msg::ok_result>(*down));
+  CHECK(ns.run("ip link show " + web.name + " >/dev/null 2>&1") != 0);
+  CHECK(dedicated(*conn, "cache").wg_port == std::uint16_t{51421});
+  CHECK(read_all(dir.path() + "/agent_network.json").find("\"owner\": \"service:web\"")
+        == std::string::npos);
+}
