@@ -12,6 +12,7 @@
 #include "net/first_usable_ip.hpp"
 #include "net/interface_name.hpp"
 #include "net/wireguard/keys.hpp"
+#include "platform/egress.hpp"
 #include "platform/wg_interface.hpp"
 
 namespace overlayd {
@@ -64,6 +65,7 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
   config.device.uapi_directory = st.transports.uapi_dir;
   config.device.mtu = st.transports.mtu;
   config.device.timing = st.transports.timing;
+  config.device.listen_address = platform::wireguard_bind_address(overlay_ip);
   config.private_key = s->private_key;
   config.listen_port = s->port;
   config.address = net::cidr(overlay_ip, subnet.prefix());

@@ -10,6 +10,7 @@
 #include "net/interface_name.hpp"
 #include "net/wireguard/keys.hpp"
 #include "platform/netlink.hpp"
+#include "platform/egress.hpp"
 #include "platform/wg_interface.hpp"
 
 namespace overlayd {
@@ -28,6 +29,7 @@ msg::response bring_up_global_overlay(coordinator_actor::stateful_pointer<coordi
   config.device.uapi_directory = st.transports.uapi_dir;
   config.device.mtu = st.transports.mtu;
   config.device.timing = st.transports.timing;
+  config.device.listen_address = platform::wireguard_bind_address(*st.node_ip);
   config.private_key = private_key;
   config.listen_port = st.overlay_port;
   config.address = net::cidr(*st.node_ip, st.cluster_cidr.prefix());

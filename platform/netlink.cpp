@@ -7,23 +7,15 @@
 
 #include <memory>
 
+#include "platform/netlink_handles.hpp"
+
 namespace overlayd::platform {
 
 namespace {
 
-struct socket_closer {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
-struct link_releaser {
-  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
-};
-struct addr_releaser {
-  void operator()(nl_addr* a) const { nl_addr_put(a); }
-};
-
-using socket_ptr = std::unique_ptr<nl_sock, socket_closer>;
-using link_ptr = std::unique_ptr<rtnl_link, link_releaser>;
-using addr_ptr = std::unique_ptr<nl_addr, addr_releaser>;
+using nl::addr_ptr;
+using nl::link_ptr;
+using nl::socket_ptr;
 
 error failure(const char* operation, const std::string& object, int nl_error) {
   return make_error(std::string(operation) + "(" + object + "): " + nl_geterror(nl_error));

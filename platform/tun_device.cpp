@@ -13,13 +13,15 @@
 namespace overlayd::platform {
 
 tun_device::tun_device(tun_device&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), name_(std::move(other.name_)) {}
+    : fd_(std::exchange(other.fd_, -1)), name_(std::move(other.name_)),
+      offloads_(other.offloads_) {}
 
 tun_device& tun_device::operator=(tun_device&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::exchange(other.fd_, -1);
     name_ = std::move(other.name_);
+    offloads_ = other.offloads_;
   }
   return *this;
 }
@@ -28,23 +30,47 @@ tun_device::~tun_device() {
   close();
 }
 
-result<tun_device> tun_device::create(const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ)
-    return make_error("Interface name '" + name + "' exceeds 15 character limit");
+namespace {
+
+int open_tun(const std::string& name, short flags, std::string& error) {
   int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return make_error("create_tun(" + name + "): open /dev/net/tun: " + std::strerror(errno));
+  if (fd < 0) {
+    error = "create_tun(" + name + "): open /dev/net/tun: " + std::strerror(errno);
+    return -1;
+  }
   ifreq request{};
-  request.ifr_flags = IFF_TUN | IFF_NO_PI;
+  request.ifr_flags = flags;
   std::memcpy(request.ifr_name, name.data(), name.size());
   if (::ioctl(fd, TUNSETIFF, &request) < 0) {
-    int err = errno;
+    error = "create_tun(" + name + "): " + std::strerror(errno);
     ::close(fd);
-    return make_error("create_tun(" + name + "): " + std::strerror(err));
+    return -1;
   }
+  return fd;
+}
+
+} // namespace
+
+result<tun_device> tun_device::create(const std::string& name, bool offloads) {
+  if (name.empty() || name.size() >= IFNAMSIZ)
+    return make_error("Interface name '" + name + "' exceeds 15 character limit");
+  std::string error;
   tun_device device;
-  device.fd_ = fd;
-  device.name_ = request.ifr_name;
+  device.name_ = name;
+  if (offloads) {
+    // Checksum and TCP segmentation offload: the kernel may then give us
+    // unchecksummed packets and 64 KiB TCP segments, which we finish.
+    device.fd_ = open_tun(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, error);
+    unsigned features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    if (device.fd_ >= 0 && ::ioctl(device.fd_, TUNSETOFFLOAD, features) == 0) {
+      device.offloads_ = true;
+      return device;
+    }
+    device.close(); // a kernel without them: the plain device below
+  }
+  device.fd_ = open_tun(name, IFF_TUN | IFF_NO_PI, error);
+  if (device.fd_ < 0)
+    return make_error(error);
   return device;
 }
 

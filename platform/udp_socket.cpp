@@ -1,6 +1,7 @@
 #include "platform/udp_socket.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,13 +69,14 @@ bool operator==(const socket_address& a, const socket_address& b) noexcept {
 }
 
 udp_socket::udp_socket(udp_socket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), port_(other.port_) {}
+    : fd_(std::exchange(other.fd_, -1)), port_(other.port_), gso_(other.gso_.load()) {}
 
 udp_socket& udp_socket::operator=(udp_socket&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::exchange(other.fd_, -1);
     port_ = other.port_;
+    gso_.store(other.gso_.load());
   }
   return *this;
 }
@@ -104,6 +106,10 @@ result<udp_socket> udp_socket::bind(const net::ip_address& address, std::uint16_
   udp_socket s;
   s.fd_ = fd;
   s.port_ = ntohs(local.sin6_port);
+  // UDP GSO (Linux 4.18): the socket accepts the option, so sends may use it.
+  int segment = 0;
+  socklen_t segment_len = sizeof segment;
+  s.gso_.store(::getsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, &segment_len) == 0);
   return s;
 }
 
@@ -126,28 +132,99 @@ int udp_socket::receive_batch(datagram* batch, int count) noexcept {
   return n;
 }
 
+namespace {
+
+// One sendmmsg entry: a run of datagrams to one peer, all of one size but
+// the last, which the kernel sends as separate datagrams (UDP GSO).
+struct send_group {
+  int first = 0;
+  int count = 0;
+  std::uint16_t segment = 0;
+};
+
+constexpr int max_gso_segments = 64;       // the kernel's UDP_MAX_SEGMENTS
+constexpr std::size_t max_gso_bytes = 65000; // below the 64 KiB UDP limit
+
+int group_for_gso(const datagram* batch, int count, send_group* groups) {
+  int n = 0;
+  for (int i = 0; i < count;) {
+    send_group g{i, 1, static_cast<std::uint16_t>(batch[i].length)};
+    std::size_t total = batch[i].length;
+    for (++i; i < count && g.count < max_gso_segments; ++i) {
+      const datagram& d = batch[i];
+      if (!(d.peer == batch[g.first].peer) || d.length > g.segment
+          || total + d.length > max_gso_bytes)
+        break;
+      total += d.length;
+      ++g.count;
+      if (d.length < g.segment) { // a short one ends the run
+        ++i;
+        break;
+      }
+    }
+    groups[n++] = g;
+  }
+  return n;
+}
+
+} // namespace
+
 int udp_socket::send_batch(const datagram* batch, int count) noexcept {
   if (count > max_batch)
     count = max_batch;
-  mmsghdr headers[max_batch];
   iovec vectors[max_batch];
-  for (int i = 0; i < count; ++i) {
+  for (int i = 0; i < count; ++i)
     vectors[i] = iovec{batch[i].data, batch[i].length};
-    headers[i] = mmsghdr{};
-    headers[i].msg_hdr.msg_iov = &vectors[i];
-    headers[i].msg_hdr.msg_iovlen = 1;
-    headers[i].msg_hdr.msg_name = const_cast<sockaddr_in6*>(&batch[i].peer.storage);
-    headers[i].msg_hdr.msg_namelen = sizeof batch[i].peer.storage;
+  send_group groups[max_batch];
+  const bool gso = gso_.load(std::memory_order_relaxed);
+  int group_count = 0;
+  if (gso) {
+    group_count = group_for_gso(batch, count, groups);
+  } else {
+    for (int i = 0; i < count; ++i)
+      groups[group_count++] = send_group{i, 1, 0};
   }
+  mmsghdr headers[max_batch];
+  struct alignas(cmsghdr) control_buffer {
+    char bytes[CMSG_SPACE(sizeof(std::uint16_t))];
+  };
+  control_buffer controls[max_batch];
+  for (int g = 0; g < group_count; ++g) {
+    const send_group& group = groups[g];
+    headers[g] = mmsghdr{};
+    msghdr& m = headers[g].msg_hdr;
+    m.msg_iov = &vectors[group.first];
+    m.msg_iovlen = static_cast<std::size_t>(group.count);
+    m.msg_name = const_cast<sockaddr_in6*>(&batch[group.first].peer.storage);
+    m.msg_namelen = sizeof batch[group.first].peer.storage;
+    if (group.count > 1) {
+      m.msg_control = controls[g].bytes;
+      m.msg_controllen = sizeof controls[g].bytes;
+      cmsghdr* c = CMSG_FIRSTHDR(&m);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+      std::memcpy(CMSG_DATA(c), &group.segment, sizeof group.segment);
+    }
+  }
+  int sent_groups = 0;
   int sent = 0;
-  while (sent < count) {
-    int n = ::sendmmsg(fd_, headers + sent, static_cast<unsigned>(count - sent), 0);
+  while (sent_groups < group_count) {
+    int n = ::sendmmsg(fd_, headers + sent_groups,
+                       static_cast<unsigned>(group_count - sent_groups), 0);
     if (n < 0) {
       if (errno == EINTR)
         continue;
+      if (errno == EIO && gso && sent_groups == 0) {
+        // The route's device cannot checksum segments: no GSO from now on.
+        gso_.store(false, std::memory_order_relaxed);
+        return send_batch(batch, count);
+      }
       return sent > 0 ? sent : -1;
     }
-    sent += n;
+    for (int g = sent_groups; g < sent_groups + n; ++g)
+      sent += groups[g].count;
+    sent_groups += n;
   }
   return sent;
 }

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -55,6 +56,7 @@ public:
   // `count`. Returns how many, or -1 with errno.
   int receive_batch(datagram* batch, int count) noexcept;
   // Sends up to `count`; returns how many went out, or -1 with errno.
+  // Runs of equal-sized datagrams to one peer go out as one UDP GSO send.
   int send_batch(const datagram* batch, int count) noexcept;
 
   // Makes a blocked receive_batch return at once, with nothing or with an
@@ -65,6 +67,7 @@ public:
 private:
   int fd_ = -1;
   std::uint16_t port_ = 0;
+  std::atomic<bool> gso_{false}; // send runs to one peer as one UDP GSO message
 };
 
 } // namespace overlayd::platform

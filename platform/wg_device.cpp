@@ -16,7 +16,10 @@
 
 #include "net/wireguard/device_core.hpp"
 #include "net/wireguard/messages.hpp"
+#include "platform/packet_buffers.hpp"
 #include "platform/tun_device.hpp"
+#include "platform/tun_packet_reader.hpp"
+#include "platform/tun_packet_writer.hpp"
 #include "platform/uapi_server.hpp"
 #include "platform/udp_socket.hpp"
 
@@ -32,6 +35,11 @@ constexpr auto tick_interval = std::chrono::milliseconds(100);
 // device is "under load" and answers with cookies (whitepaper 5.3).
 constexpr std::size_t under_load_queue = 64;
 constexpr std::size_t max_control_queue = 1024;
+// A TUN batch holds up to two 64 KiB super-packets' segments.
+constexpr std::size_t tun_batch = 256;
+// A datagram may be up to 64 KiB; decrypted TCP segments are coalesced in
+// place into the rest of their buffer.
+constexpr std::size_t udp_buffer_size = 65536;
 
 void signal_event(int fd) {
   std::uint64_t one = 1;
@@ -48,14 +56,6 @@ void clear_event(int fd) {
   std::uint64_t value = 0;
   [[maybe_unused]] auto n = ::read(fd, &value, sizeof value);
 }
-
-// Fixed buffers for one thread's batches: allocated once, reused forever.
-struct batch_buffers {
-  batch_buffers(std::size_t count, std::size_t size) : storage(count * size), size(size) {}
-  std::uint8_t* at(std::size_t i) { return storage.data() + i * size; }
-  std::vector<std::uint8_t> storage;
-  std::size_t size;
-};
 
 struct control_message {
   std::vector<std::uint8_t> bytes;
@@ -92,10 +92,6 @@ struct wg_device::impl {
     return socket;
   }
 
-  std::size_t buffer_size() const {
-    return transport::header_size + options.mtu + 2 * aead_tag_size;
-  }
-
   void send(std::vector<outgoing_datagram>& out) {
     if (out.empty())
       return;
@@ -111,32 +107,31 @@ struct wg_device::impl {
 
   void run_tun_reader() {
     name_thread(options.interface, "tun");
-    batch_buffers buffers(udp_socket::max_batch, buffer_size());
-    std::vector<seal_slot> slots(udp_socket::max_batch);
-    std::vector<datagram> out(udp_socket::max_batch);
+    tun_packet_reader reader(tun, options.mtu, tun_batch);
+    std::vector<seal_slot> slots(tun_batch);
+    std::vector<datagram> out(tun_batch);
     while (!stopping.load()) {
       pollfd fds[2] = {{tun.fd(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
       if (::poll(fds, 2, -1) < 0 || stopping.load())
         continue;
-      std::size_t count = 0;
-      while (count < slots.size()) {
-        std::uint8_t* message = buffers.at(count);
-        long n = tun.read_packet(message + transport::header_size, options.mtu);
-        if (n <= 0)
-          break;
-        slots[count] = seal_slot{message, static_cast<std::size_t>(n), buffers.size, 0, {}};
-        ++count;
-      }
+      std::size_t count = reader.read_batch(slots);
       if (count == 0)
         continue;
       core.seal_batch(slots.data(), count, clock_type::now());
-      int ready = 0;
+      std::size_t ready = 0;
       for (std::size_t i = 0; i < count; ++i)
         if (slots[i].message_length > 0)
           out[ready++] = datagram{slots[i].message, slots[i].message_length, 0,
                                   socket_address::from(slots[i].to)};
-      if (ready > 0)
-        current_socket()->send_batch(out.data(), ready);
+      auto sock = current_socket();
+      for (std::size_t sent = 0; sent < ready;) {
+        int n = sock->send_batch(out.data() + sent,
+                                 static_cast<int>(std::min<std::size_t>(ready - sent,
+                                                                        udp_socket::max_batch)));
+        if (n <= 0)
+          break; // the kernel dropped them; TCP above will resend
+        sent += static_cast<std::size_t>(n);
+      }
     }
   }
 
@@ -144,30 +139,30 @@ struct wg_device::impl {
 
   void run_udp_reader() {
     name_thread(options.interface, "udp");
-    batch_buffers buffers(udp_socket::max_batch, 65536);
+    packet_buffers buffers(udp_socket::max_batch, udp_buffer_size);
+    tun_packet_writer writer(tun, udp_buffer_size, udp_socket::max_batch);
     std::vector<datagram> in(udp_socket::max_batch);
     std::vector<open_slot> slots(udp_socket::max_batch);
     while (!stopping.load()) {
       auto sock = current_socket();
       for (std::size_t i = 0; i < in.size(); ++i)
-        in[i] = datagram{buffers.at(i), 0, buffers.size, {}};
+        in[i] = datagram{buffers.at(i), 0, buffers.size(), {}};
       int n = sock->receive_batch(in.data(), static_cast<int>(in.size()));
       if (n <= 0 || stopping.load())
         continue; // interrupted, or the socket was replaced: look again
       for (int i = 0; i < n; ++i)
         slots[i] = open_slot{in[i].data, in[i].length, in[i].peer.to_endpoint()};
       core.open_batch(slots.data(), static_cast<std::size_t>(n), clock_type::now());
+      writer.write_batch(slots.data(), static_cast<std::size_t>(n));
       bool handshakes = false;
       for (int i = 0; i < n; ++i) {
         const open_slot& s = slots[i];
-        if (s.result == open_slot::verdict::deliver) {
-          tun.write_packet(s.packet, s.packet_length);
-        } else if (s.result == open_slot::verdict::control) {
-          std::lock_guard guard(control_lock);
-          if (control_queue.size() < max_control_queue)
-            control_queue.push_back({{s.message, s.message + s.length}, s.from});
-          handshakes = true;
-        }
+        if (s.result != open_slot::verdict::control)
+          continue;
+        std::lock_guard guard(control_lock);
+        if (control_queue.size() < max_control_queue)
+          control_queue.push_back({{s.message, s.message + s.length}, s.from});
+        handshakes = true;
       }
       if (handshakes)
         signal_event(wake_fd);
@@ -231,7 +226,7 @@ wg_device::wg_device(std::unique_ptr<impl> self) : self_(std::move(self)) {}
 result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) {
   auto self = std::make_unique<impl>(std::move(options));
   const auto& o = self->options;
-  auto tun = tun_device::create(o.interface);
+  auto tun = tun_device::create(o.interface, o.offloads);
   if (!tun)
     return tun.err();
   self->tun = std::move(*tun);

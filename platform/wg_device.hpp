@@ -26,6 +26,8 @@ struct wg_device_options {
   unsigned mtu = 1420;
   net::ip_address listen_address; // unspecified: every address
   net::wg::timing timing;
+  // TUN checksum and TCP segmentation offloads (used when the kernel has them).
+  bool offloads = true;
 };
 
 class wg_device {

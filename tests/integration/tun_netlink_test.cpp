@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "netns.hpp"
+#include "platform/egress.hpp"
 #include "platform/netlink.hpp"
 #include "platform/tun_device.hpp"
 
@@ -54,4 +55,45 @@ TEST_CASE("tun device: created, addressed, routed, up; gone when closed",
     CHECK_FALSE(platform::link_exists("zl-test-g"));
     CHECK(platform::delete_link("zl-test-g").ok()); // missing counts as deleted
   });
+}
+
+TEST_CASE("egress: the default route's physical link and its address", "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces)");
+    return;
+  }
+  network_namespace ns("egress");
+  REQUIRE(ns.ok());
+  REQUIRE(ns.run("ip link add veth-x type veth peer name veth-y && ip link set veth-x up && "
+                 "ip addr add 192.0.2.9/24 dev veth-x") == 0);
+  ns.enter([&] {
+    // Only a virtual link and no route out: nothing to find.
+    CHECK_FALSE(platform::detect_physical_egress().ok());
+    CHECK(platform::wireguard_bind_address(*overlayd::net::ip_address::parse("10.200.0.1"))
+            .to_string()
+          == "0.0.0.0");
+  });
+  // veth pairs stand in for NICs (no dummy module here); only the name
+  // decides what counts as physical.
+  REQUIRE(ns.run("ip link add eth7 type veth peer name p7 && ip link set eth7 up && "
+                 "ip link set p7 up && ip addr add 198.51.100.5/24 dev eth7 && "
+                 "ip link add eth8 type veth peer name p8 && ip link set eth8 up && "
+                 "ip link set p8 up && ip addr add 203.0.113.5/24 dev eth8 && "
+                 "ip route add default via 203.0.113.1 dev eth8") == 0);
+  ns.enter([&] {
+    auto found = platform::detect_physical_egress();
+    REQUIRE(found.ok());
+    CHECK(found->interface == "eth8"); // the default route's, not the first link's
+    CHECK(found->address.to_string() == "203.0.113.5");
+    CHECK(platform::wireguard_bind_address(*overlayd::net::ip_address::parse("fd00::1"))
+            .to_string()
+          == "::"); // families differ
+  });
+}
+
+TEST_CASE("egress: virtual interface names", "[integration]") {
+  for (const char* name : {"lo", "wg0", "zl-abc-g", "veth-1-s", "docker0", "br-x", "tun3"})
+    CHECK(platform::is_virtual_interface(name));
+  for (const char* name : {"eth0", "ens3", "enp0s1", "wlan0", "bond0"})
+    CHECK_FALSE(platform::is_virtual_interface(name));
 }

@@ -13,6 +13,26 @@ using overlayd::platform::datagram;
 using overlayd::platform::socket_address;
 using overlayd::platform::udp_socket;
 
+namespace {
+
+// Receives one datagram into each buffer, in as many batches as it takes.
+std::vector<datagram> receive_all(udp_socket& receiver,
+                                  std::vector<std::vector<std::uint8_t>>& buffers) {
+  const int count = static_cast<int>(buffers.size());
+  std::vector<datagram> in(buffers.size());
+  for (int i = 0; i < count; ++i)
+    in[i] = datagram{buffers[i].data(), 0, buffers[i].size(), {}};
+  int got = 0;
+  while (got < count) {
+    int n = receiver.receive_batch(in.data() + got, count - got);
+    REQUIRE(n > 0);
+    got += n;
+  }
+  return in;
+}
+
+} // namespace
+
 TEST_CASE("udp socket: a batch goes out and comes back in order", "[platform]") {
   auto loopback = GENERATE(std::string("127.0.0.1"), std::string("::1"));
   auto ip = *ip_address::parse(loopback);
@@ -34,15 +54,7 @@ TEST_CASE("udp socket: a batch goes out and comes back in order", "[platform]") 
   REQUIRE(sender->send_batch(out.data(), count) == count);
 
   std::vector<std::vector<std::uint8_t>> buffers(count, std::vector<std::uint8_t>(2048));
-  std::vector<datagram> in(count);
-  for (int i = 0; i < count; ++i)
-    in[i] = datagram{buffers[i].data(), 0, buffers[i].size(), {}};
-  int got = 0;
-  while (got < count) {
-    int n = receiver->receive_batch(in.data() + got, count - got);
-    REQUIRE(n > 0);
-    got += n;
-  }
+  auto in = receive_all(*receiver, buffers);
   for (int i = 0; i < count; ++i) {
     CHECK(in[i].length == payloads[i].size());
     CHECK(buffers[i][0] == i);
@@ -71,4 +83,30 @@ TEST_CASE("udp socket: a taken port is refused with its address", "[platform]") 
   REQUIRE_FALSE(second.ok());
   CHECK(second.error_message()
         == "bind_udp(127.0.0.1:" + std::to_string(first->port()) + "): Address already in use");
+}
+
+TEST_CASE("udp socket: runs of equal datagrams arrive one by one (GSO)", "[platform]") {
+  auto ip = *ip_address::parse("127.0.0.1");
+  auto receiver = udp_socket::bind(ip, 0);
+  auto sender = udp_socket::bind(ip, 0);
+  REQUIRE(receiver.ok());
+  REQUIRE(sender.ok());
+  // 70 of 1000 bytes (more than one GSO send holds), then a short one.
+  constexpr int count = 71;
+  std::vector<std::vector<std::uint8_t>> payloads(count);
+  std::vector<datagram> out(count);
+  for (int i = 0; i < count; ++i) {
+    payloads[i].assign(i + 1 == count ? 300 : 1000, static_cast<std::uint8_t>(i));
+    out[i] = datagram{payloads[i].data(), payloads[i].size(), 0,
+                      socket_address::from(endpoint{ip, receiver->port()})};
+  }
+  REQUIRE(sender->send_batch(out.data(), count) == count);
+  std::vector<std::vector<std::uint8_t>> buffers(count, std::vector<std::uint8_t>(2048));
+  auto in = receive_all(*receiver, buffers);
+  for (int i = 0; i < count; ++i) {
+    INFO(i);
+    CHECK(in[i].length == payloads[i].size());
+    CHECK(buffers[i][0] == i);
+    CHECK(buffers[i][in[i].length - 1] == i);
+  }
 }

@@ -324,3 +324,21 @@ TEST_CASE("device core: steady traffic into silence starts a new handshake", "[w
   }
   CHECK(initiated);
 }
+
+TEST_CASE("device core: a peer's endpoint follows its authenticated packets", "[wireguard]") {
+  pair_fixture f;
+  f.net.send(f.a, ipv4_packet("10.0.0.1", "10.0.0.2", 60));
+  f.net.settle();
+  REQUIRE(f.net.send(f.a, ipv4_packet("10.0.0.1", "10.0.0.2", 60)));
+  auto moved = f.net.in_flight.back();
+  f.net.in_flight.pop_back();
+  moved.from = endpoint{*ip_address::parse("198.51.100.20"), 40000}; // A's NAT rebound
+  // A forgery from elsewhere does not move it.
+  auto forged = moved;
+  forged.from = endpoint{*ip_address::parse("203.0.113.66"), 666};
+  forged.bytes[20] ^= 1;
+  CHECK(f.net.deliver(forged) == open_slot::verdict::drop);
+  CHECK(f.b.core.status().peers[0].endpoint->to_string() == "192.0.2.1:51820");
+  CHECK(f.net.deliver(moved) == open_slot::verdict::deliver);
+  CHECK(f.b.core.status().peers[0].endpoint->to_string() == "198.51.100.20:40000");
+}

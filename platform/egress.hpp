@@ -1,0 +1,36 @@
+// egress: the host's physical egress interface and address
+// (mechanics.md 10, detect_physical_egress): the default route with the
+// lowest metric through a non-virtual link that has a global address; else
+// the first such link that is up; else the address the kernel would use
+// toward a public address (a UDP connect sends nothing). The WireGuard
+// socket binds to that address when its family matches the overlay's.
+#pragma once
+
+#include <string>
+
+#include "net/ip_address.hpp"
+#include "net/result.hpp"
+
+namespace overlayd::platform {
+
+struct egress {
+  std::string interface; // empty when found by the connect probe
+  net::ip_address address;
+};
+
+result<egress> detect_physical_egress();
+
+// Names overlayd, containers and tunnels use (lo wt wg zl- utun tun tap
+// docker br- veth nb): never the physical egress.
+bool is_virtual_interface(const std::string& name);
+
+} // namespace overlayd::platform
+
+namespace overlayd::platform {
+
+// The address a WireGuard socket binds (mechanics.md 10, build_config): the
+// egress address when its family matches the overlay address, else the
+// unspecified one; always unspecified when rootless (ZLAYER_ROOTLESS set).
+net::ip_address wireguard_bind_address(const net::ip_address& overlay_ip);
+
+} // namespace overlayd::platform
