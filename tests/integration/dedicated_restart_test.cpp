@@ -65,13 +65,33 @@ TEST_CASE("a dedicated service keeps its key, port and interface across restarts
     CHECK(api.wg_port == std::uint16_t{51422});
     CHECK(api.wg_public_key != web.wg_public_key);
 
+    // Peers and allowed IPs of the service's own device (service scope).
+    const std::string guest = "Z3Vlc3RndWVzdGd1ZXN0Z3Vlc3RndWVzdGd1ZXN0Z3U="; // 32 bytes
+    auto added = conn->call(msg::add_peer{
+      msg::peer_spec{guest, "192.0.2.50:51820", "10.200.187.130/32", 0, {}},
+      msg::service_scope{"web"}});
+    REQUIRE(added.ok());
+    CHECK(std::holds_alternative<msg::ok_result>(*added));
+    auto widened = conn->call(
+      msg::add_allowed_ip{guest, "10.200.187.131/32", msg::service_scope{"web"}});
+    REQUIRE(widened.ok());
+    CHECK(std::holds_alternative<msg::ok_result>(*widened));
+    auto unknown = conn->call(
+      msg::add_allowed_ip{web.wg_public_key.value(), "10.9.0.0/24", msg::service_scope{"web"}});
+    REQUIRE(unknown.ok());
+    CHECK(std::get<msg::error_result>(*unknown).message.rfind(
+            "overlay engine error: add_allowed_ip failed: cannot add allowed_ip 10.9.0.0/24 "
+            "to unknown peer ", 0) == 0);
+
     auto status = conn->call(msg::status{});
     REQUIRE(status.ok());
     auto& s = std::get<msg::status_snapshot>(*status);
     CHECK(s.service_count == 2);
+    CHECK(s.peer_count == 0); // the global device is not up; the guest is web's
     REQUIRE(s.dedicated_services.size() == 2);
     CHECK(s.dedicated_services[1].service == "web");
     CHECK(s.dedicated_services[1].listen_port == 51421);
+    CHECK(s.dedicated_services[1].peer_count == 1);
 
     struct stat st {};
     REQUIRE(::stat((dir.path() + "/agent_network.json").c_str(), &st) == 0);
