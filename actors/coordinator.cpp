@@ -7,8 +7,10 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/container_attach.hpp"
 #include "actors/dedicated_overlay.hpp"
 #include "actors/global_overlay.hpp"
+#include "actors/service_overlay.hpp"
 #include "actors/transport_conversions.hpp"
 #include "net/endpoint.hpp"
 #include "net/wireguard/keys.hpp"
@@ -113,26 +115,27 @@ public:
 
   reply operator()(msg::teardown_global_overlay&) {
     take_down_global_overlay(self_);
-    return ok();
+    auto rp = self_->make_response_promise<msg::response>();
+    revert_host_plumbing(self_, [rp]() mutable { rp.deliver(ok()); });
+    return rp;
   }
 
   // -- service overlays, containers and bridges -----------------------------------------
 
   reply operator()(msg::setup_service_overlay& r) {
     st_.service_modes[r.service] = r.mode; // kept even if the setup fails (mechanics 7.4)
-    if (r.mode != msg::overlay_mode::dedicated)
-      return not_implemented("service bridges (setup_service_overlay)");
     auto rp = self_->make_response_promise<msg::response>();
-    set_up_dedicated_overlay(self_, r.service, rp);
+    if (r.mode == msg::overlay_mode::dedicated)
+      set_up_dedicated_overlay(self_, r.service, rp);
+    else
+      set_up_service_bridge(self_, r.service, r.mode, rp);
     return rp;
   }
 
   reply operator()(msg::teardown_service_overlay& r) {
-    // No service bridge exists yet to delete; the rest is mechanics 7.5.
     st_.service_modes.erase(r.service);
+    take_down_service_bridge(self_, r.service);
     take_down_dedicated_overlay(self_, r.service);
-    caf::anon_send(st_.ipam,
-                   release_service_subnet{r.service, std::to_string(st_.local_node_id)});
     return ok();
   }
 
@@ -147,34 +150,31 @@ public:
       st_.dns_domain = r.dns_domain;
     if (std::holds_alternative<msg::windows_container_handle>(r.handle))
       return fail("WindowsContainer attach is only supported on Windows");
-    return not_implemented("container attach (attach_container)");
+    auto* linux_pid = std::get_if<msg::linux_pid_handle>(&r.handle);
+    if (linux_pid == nullptr)
+      return not_implemented("container attach for HostShared and GuestManaged handles");
+    auto rp = self_->make_response_promise<msg::response>();
+    attach_linux_container(self_, r, linux_pid->pid, rp);
+    return rp;
   }
 
   reply operator()(msg::detach_container& r) {
     if (std::holds_alternative<msg::windows_container_handle>(r.handle))
       return ok(); // nothing was ever attached on Linux
-    return not_implemented("container attach (detach_container)");
+    auto* linux_pid = std::get_if<msg::linux_pid_handle>(&r.handle);
+    if (linux_pid == nullptr)
+      return not_implemented("container detach for HostShared and GuestManaged handles");
+    auto rp = self_->make_response_promise<msg::response>();
+    detach_linux_container(self_, linux_pid->pid, rp);
+    return rp;
   }
 
   // -- addresses -------------------------------------------------------------------------
 
   reply operator()(msg::allocate_ip& r) {
-    // Per-service bridge pools arrive with the bridges; until then every
-    // address comes from the node slice, as the original does for a service
-    // without a bridge. `join_global` is ignored, as in the original.
+    // `join_global` is ignored, as in the original (mechanics 7.6).
     auto rp = self_->make_response_promise<msg::response>();
-    auto service = r.service;
-    self_->request(st_.ipam, caf::infinite, allocate_node_address{})
-      .await(
-        [rp, service](const address_reply& got) mutable {
-          if (!got) {
-            rp.deliver(engine_error(got.error_message()));
-            return;
-          }
-          spdlog::debug("allocated {} for service {}", got->to_string(), service);
-          rp.deliver(msg::response{msg::ip_result{*got}});
-        },
-        [rp](caf::error& e) mutable { rp.deliver(fail("ipam: " + caf::to_string(e))); });
+    allocate_service_address(self_, r.service, rp);
     return rp;
   }
 
@@ -310,7 +310,9 @@ public:
     // ends the process after this answer.
     spdlog::info("shutdown requested");
     take_down_global_overlay(self_);
-    return ok();
+    auto rp = self_->make_response_promise<msg::response>();
+    revert_host_plumbing(self_, [rp]() mutable { rp.deliver(ok()); });
+    return rp;
   }
 
 private:
@@ -400,8 +402,10 @@ private:
 } // namespace
 
 coordinator_actor::behavior_type coordinator(self_pointer self, ipam_actor ipam, dns_actor dns,
+                                             bridge_manager_actor bridges,
                                              transport_options transports) {
   self->state.ipam = std::move(ipam);
+  self->state.bridges = std::move(bridges);
   self->state.dns = std::move(dns);
   self->state.transports = std::move(transports);
   return {

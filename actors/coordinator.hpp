@@ -11,6 +11,6 @@ namespace overlayd {
 
 coordinator_actor::behavior_type
 coordinator(coordinator_actor::stateful_pointer<coordinator_state> self, ipam_actor ipam,
-            dns_actor dns, transport_options transports);
+            dns_actor dns, bridge_manager_actor bridges, transport_options transports);
 
 } // namespace overlayd

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/dns_actor.hpp"
+#include "actors/bridge_manager.hpp"
 #include "actors/ipam_actor.hpp"
 #include "actors/transport_actor.hpp"
 #include "net/wireguard/timing.hpp"
@@ -71,6 +72,28 @@ struct coordinator_state {
     net::cidr subnet;
   };
   std::map<std::string, dedicated_transport> dedicated;
+
+  // -- service bridges and containers (mechanics 6, 7.4-7.8) -------------------------------
+
+  bridge_manager_actor bridges;
+
+  struct service_bridge {
+    std::string name;
+    net::cidr subnet;
+    net::ip_address gateway;
+  };
+  std::map<std::string, service_bridge> service_bridges;
+  std::optional<service_bridge> shared_bridge;
+  std::map<std::string, std::string> service_interfaces; // service -> its bridge's name
+
+  struct attachment {
+    net::ip_address service_ip;
+    std::string service;
+    std::optional<net::ip_address> global_ip;
+    bool ephemeral = false;
+    std::optional<std::string> isolation_network;
+  };
+  std::map<std::uint32_t, attachment> attached;
 
   // -- NAT ---------------------------------------------------------------------------
 

@@ -98,11 +98,13 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
   entry.wg_public_key = record.public_key;
   entry.interface = s->interface;
   self->request(st.ipam, caf::infinite, save_network{std::move(entry)})
-    .await([service = s->service](const done_reply& saved) {
-      if (!saved)
-        spdlog::warn("dedicated overlay {}: identity not saved: {}", service,
-                     saved.error_message());
-    });
+    .await(
+      [service = s->service](const done_reply& saved) {
+        if (!saved)
+          spdlog::warn("dedicated overlay {}: identity not saved: {}", service,
+                       saved.error_message());
+      },
+      [](caf::error&) {});
   spdlog::info("dedicated overlay {} up: {} on {} port {}", s->service, s->interface,
                config.address.to_address_string(), s->port);
   // The service bridge (issue 4's plumbing) is not made here yet, so the

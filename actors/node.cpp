@@ -8,6 +8,8 @@
 
 #include <thread>
 
+#include "actors/bridge_manager.hpp"
+#include "actors/bridge_manager_state.hpp"
 #include "actors/coordinator.hpp"
 #include "actors/dns_actor.hpp"
 #include "actors/ipam_actor.hpp"
@@ -32,6 +34,7 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> system;
   ipam_actor ipam;
   dns_actor dns;
+  bridge_manager_actor bridges;
   coordinator_actor coordinator;
   bool stopped = false;
 };
@@ -55,7 +58,12 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   ipam_cfg.port_band_base = default_wg_port;
   self->ipam = self->system->spawn(overlayd::ipam, std::move(ipam_cfg));
   self->dns = self->system->spawn<dns_records>();
+  // Detached: its netlink work and namespace threads block.
+  self->bridges = self->system->spawn<caf::detached>(
+    overlayd::bridge_manager, std::shared_ptr<platform::sysctl_access>(
+                                std::make_shared<platform::proc_sysctl>()));
   self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns,
+                                           self->bridges,
                                            transport_options{options.uapi_dir, 1420, {}});
   self->options = std::move(options);
   return std::unique_ptr<node>(new node(std::move(self)));
@@ -80,9 +88,11 @@ void node::stop() {
   caf::anon_send_exit(self_->coordinator, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(self_->dns, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(self_->ipam, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(self_->bridges, caf::exit_reason::user_shutdown);
   self_->coordinator = nullptr;
   self_->dns = nullptr;
   self_->ipam = nullptr;
+  self_->bridges = nullptr;
   self_->system.reset(); // waits for every actor to finish
 }
 

@@ -157,12 +157,26 @@ TEST_CASE("every request kind is answered through the socket", "[integration]") 
   CHECK(error_text(send(msg::remove_scoped_resolver{"zlayer.internal"}))
         == "overlay engine error: scoped resolver is macOS-only");
 
+  // Service bridges: made as root (in the daemon's namespace), refused with
+  // the netlink error otherwise.
+  for (auto mode : {msg::overlay_mode::automatic, msg::overlay_mode::shared}) {
+    auto bridge = send(msg::setup_service_overlay{"web", mode});
+    if (ns) {
+      REQUIRE(std::holds_alternative<msg::service_overlay_info>(bridge));
+      CHECK(std::get<msg::service_overlay_info>(bridge).mode == mode);
+    } else {
+      CHECK(error_text(bridge).rfind("overlay engine error: create_bridge(", 0) == 0);
+    }
+  }
+  CHECK(error_text(send(msg::attach_container{msg::linux_pid_handle{4242}, "nope", false, false,
+                                              {}, {}, {}}))
+        == "no service bridge for service nope; call setup_service_overlay() first");
+  CHECK(result_tag(send(msg::detach_container{msg::linux_pid_handle{4242}})) == std::string("ok"));
+
   // Requests whose machinery belongs to later work say exactly what is missing.
   for (const msg::request& r : std::vector<msg::request>{
-         msg::setup_service_overlay{"web", msg::overlay_mode::automatic},
-         msg::setup_service_overlay{"web", msg::overlay_mode::shared},
-         msg::attach_container{msg::linux_pid_handle{4242}, "web", false, false, {}, {}, {}},
-         msg::detach_container{msg::linux_pid_handle{4242}},
+         msg::attach_container{msg::host_shared_handle{"vm1"}, "web", false, false, {}, {}, {}},
+         msg::attach_container{msg::guest_managed_handle{"vm2"}, "web", false, false, {}, {}, {}},
          msg::prune_orphan_bridges{{"zl-web-b"}},
          msg::nat_tick{},
        }) {

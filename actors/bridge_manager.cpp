@@ -1,0 +1,181 @@
+#include "actors/bridge_manager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+
+#include "actors/bridge_manager_state.hpp"
+#include "net/first_usable_ip.hpp"
+#include "platform/addresses.hpp"
+#include "platform/bridge.hpp"
+#include "platform/netlink.hpp"
+#include "platform/netns.hpp"
+#include "platform/orphan_veth_sweep.hpp"
+#include "platform/routes.hpp"
+#include "platform/veth.hpp"
+
+namespace overlayd {
+
+namespace {
+
+void remember(std::vector<std::string>& record, const std::string& name) {
+  if (std::find(record.begin(), record.end(), name) == record.end())
+    record.push_back(name);
+}
+
+error overlay_error(const std::string& message) {
+  return make_error("overlay engine error: " + message);
+}
+
+} // namespace
+
+void bridge_manager_state::init(std::shared_ptr<platform::sysctl_access> sysctl) {
+  sysctl_ = std::move(sysctl);
+  forwarding_.emplace(*sysctl_);
+}
+
+// create_service_bridge steps 1-6 (mechanics 7.4).
+address_reply bridge_manager_state::make(const make_bridge& r) {
+  if (auto made = platform::create_bridge(r.name); !made)
+    return overlay_error("create_bridge(" + r.name + ") failed: " + made.error_message());
+  if (auto stp = platform::set_bridge_stp(r.name, false); !stp)
+    spdlog::warn("{}", stp.error_message());
+  // Heals a bridge that survived a restart with an old gateway.
+  if (auto flushed = platform::flush_addresses(r.name); !flushed)
+    spdlog::warn("{}", flushed.error_message());
+  const auto gateway = net::first_usable_ip(r.subnet);
+  const net::cidr address(gateway, r.subnet.prefix());
+  if (auto added = platform::add_address_strict(r.name, address); !added) {
+    platform::delete_link(r.name);
+    return overlay_error("add_address_to_link_by_name(" + r.name + ", "
+                         + address.to_address_string() + ") failed: " + added.error_message());
+  }
+  if (auto up = platform::set_link_up(r.name); !up) {
+    platform::delete_link(r.name);
+    return overlay_error("set_link_up_by_name(" + r.name + ") failed: " + up.error_message());
+  }
+  remember(created_bridges_, r.name);
+  spdlog::info("bridge {} up with gateway {}", r.name, address.to_address_string());
+  return gateway;
+}
+
+done_reply bridge_manager_state::remove(const delete_bridge& r) {
+  if (auto deleted = platform::delete_link(r.name); !deleted)
+    return deleted.err();
+  return true;
+}
+
+// Steps 8-10 of attach_to_interface: both ends configured.
+result<void> bridge_manager_state::plumb(const attach_veth& r, int netns_fd,
+                                         const std::string& host, const std::string& pending) {
+  if (auto made = platform::create_veth_pair(host, pending); !made)
+    return overlay_error("create veth pair: " + made.error_message());
+  if (auto moved = platform::move_link_into_netns_and_rename(pending, netns_fd, r.ifname); !moved)
+    return overlay_error("move veth into netns: " + moved.error_message());
+  const unsigned prefix =
+    r.bridge ? r.bridge->prefix : (r.ip.is_v4() ? 24u : 64u); // the eth1 path's fixed prefix
+  auto inside = platform::run_in_netns(netns_fd, [&]() -> result<void> {
+    if (auto added = platform::add_address_strict(r.ifname, net::cidr(r.ip, prefix)); !added)
+      return added;
+    if (auto up = platform::set_link_up(r.ifname); !up)
+      return up;
+    if (auto lo = platform::set_link_up("lo"); !lo)
+      return lo;
+    if (r.bridge)
+      return platform::add_default_route_via_gateway(r.bridge->gateway);
+    return {};
+  });
+  if (!inside)
+    return overlay_error("container netns ops: " + inside.error_message());
+  if (auto up = platform::set_link_up(host); !up)
+    return overlay_error("set " + host + " up: " + up.error_message());
+  if (r.bridge) {
+    if (auto enslaved = platform::add_link_to_bridge(host, r.bridge->bridge); !enslaved)
+      return overlay_error("enslave " + host + " to bridge " + r.bridge->bridge + ": "
+                           + enslaved.error_message());
+    return {};
+  }
+  const unsigned host_prefix = r.ip.max_prefix();
+  if (auto routed = platform::replace_route_via_dev(r.ip, host_prefix, host, r.node_ip); !routed)
+    return overlay_error("host route for " + r.ip.to_string() + "/" + std::to_string(host_prefix)
+                         + ": " + routed.error_message());
+  return {};
+}
+
+// attach_to_interface (mechanics 7.7).
+done_reply bridge_manager_state::attach(const attach_veth& r) {
+  for (const auto& gone : platform::sweep_orphan_veths())
+    spdlog::info("removed orphan veth {}", gone);
+  const std::string host = "veth-" + std::to_string(r.pid) + "-" + r.tag;
+  const std::string pending = "vc-" + std::to_string(r.pid) + "-" + r.tag;
+  auto netns = platform::open_netns_of_pid(r.pid);
+  if (!netns) // "Failed to open /proc/<pid>/ns/net: ..." already
+    return overlay_error(netns.error_message());
+  for (const auto& stale : {host, pending})
+    if (auto deleted = platform::delete_link(stale); !deleted)
+      return overlay_error("pre-cleanup delete " + stale + ": " + deleted.error_message());
+  if (auto done = plumb(r, netns->fd(), host, pending); !done) {
+    platform::delete_link(host);
+    platform::delete_link(pending);
+    return done.err();
+  }
+  forwarding_->enable_for_attach(r.ip.is_v6(), host, r.bridge ? r.bridge->bridge : "");
+  remember(created_veths_, host);
+  if (!r.bridge)
+    created_host_routes_.push_back({r.ip, r.ip.max_prefix(), host});
+  spdlog::info("pid {}: {} {} via {}", r.pid, r.ifname, r.ip.to_string(),
+               r.bridge ? r.bridge->bridge : host);
+  return true;
+}
+
+done_reply bridge_manager_state::detach(const detach_veths& r) {
+  for (const char* tag : {"s", "g"}) {
+    const std::string host = "veth-" + std::to_string(r.pid) + "-" + tag;
+    if (auto deleted = platform::delete_link(host); !deleted)
+      spdlog::warn("{}", deleted.error_message());
+  }
+  return true;
+}
+
+count_reply bridge_manager_state::members(const count_bridge_members& r) const {
+  return platform::bridge_member_count(r.name);
+}
+
+// Routes reference veths and veths sit on bridges: revert in that order.
+done_reply bridge_manager_state::revert() {
+  forwarding_->revert();
+  for (const auto& route : created_host_routes_)
+    if (auto deleted = platform::delete_route_via_dev(route.ip, route.prefix, route.device);
+        !deleted)
+      spdlog::warn("{}", deleted.error_message());
+  for (const auto& veth : created_veths_)
+    if (auto deleted = platform::delete_link(veth); !deleted)
+      spdlog::warn("{}", deleted.error_message());
+  for (const auto& bridge : created_bridges_)
+    if (auto deleted = platform::delete_link(bridge); !deleted)
+      spdlog::warn("{}", deleted.error_message());
+  created_host_routes_.clear();
+  created_veths_.clear();
+  created_bridges_.clear();
+  return true;
+}
+
+bridge_manager_actor::behavior_type
+bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,
+               std::shared_ptr<platform::sysctl_access> sysctl) {
+  self->state.init(std::move(sysctl));
+  auto& st = self->state;
+  return {
+    [&st](const make_bridge& r) { return st.make(r); },
+    [&st](const delete_bridge& r) { return st.remove(r); },
+    [&st](const attach_veth& r) { return st.attach(r); },
+    [&st](const detach_veths& r) { return st.detach(r); },
+    [&st](const count_bridge_members& r) { return st.members(r); },
+    [&st](const revert_host_changes&) { return st.revert(); },
+  };
+}
+
+} // namespace overlayd

@@ -1,0 +1,102 @@
+// bridge manager actor: every change overlayd makes to the host for
+// containers (mechanics.md 5, 7.4, 7.7-7.8, 8, 9): service bridges, veth
+// pairs into container namespaces, host routes and forwarding sysctls. It
+// records each change when made, so the global teardown reverts them
+// (routes, then veths, then bridges), idempotently. Its work blocks on
+// netlink and on threads entering namespaces: it runs detached, on a
+// thread of its own, so it never holds up the other actors.
+#pragma once
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/ipam_actor.hpp"
+#include "net/cidr.hpp"
+
+namespace overlayd::platform {
+class sysctl_access;
+}
+
+namespace overlayd {
+
+// -- requests ----------------------------------------------------------------------
+
+// Creates (or heals) the bridge: STP off, old addresses flushed, the
+// gateway (first usable address) added, link up. Replies with the gateway.
+struct make_bridge {
+  std::string name;
+  net::cidr subnet;
+};
+
+struct delete_bridge {
+  std::string name;
+};
+
+struct bridge_port {
+  std::string bridge;
+  net::ip_address gateway;
+  unsigned prefix = 0;
+};
+
+// attach_to_interface of mechanics 7.7: veth-<pid>-<tag> on the host,
+// `ifname` with `ip` inside the container; enslaved to `bridge`, or routed
+// by a host /32 (/128) when there is none.
+struct attach_veth {
+  std::uint32_t pid = 0;
+  net::ip_address ip;
+  std::string tag;    // "s" (service, eth0) or "g" (global, eth1)
+  std::string ifname; // inside the container
+  std::optional<bridge_port> bridge;
+  std::optional<net::ip_address> node_ip; // preferred source of the host route
+};
+
+// Deletes veth-<pid>-s and veth-<pid>-g (idempotent).
+struct detach_veths {
+  std::uint32_t pid = 0;
+};
+
+struct count_bridge_members {
+  std::string name;
+};
+
+// The global teardown's host part (mechanics 7.3 steps 2 and 5).
+struct revert_host_changes {};
+
+// -- replies -----------------------------------------------------------------------------
+
+using count_reply = std::size_t;
+
+} // namespace overlayd
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::make_bridge)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::delete_bridge)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::attach_veth)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::detach_veths)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::count_bridge_members)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::revert_host_changes)
+
+namespace overlayd {
+
+using bridge_manager_actor =
+  caf::typed_actor<caf::replies_to<make_bridge>::with<address_reply>,
+                   caf::replies_to<delete_bridge>::with<done_reply>,
+                   caf::replies_to<attach_veth>::with<done_reply>,
+                   caf::replies_to<detach_veths>::with<done_reply>,
+                   caf::replies_to<count_bridge_members>::with<count_reply>,
+                   caf::replies_to<revert_host_changes>::with<done_reply>>;
+
+class bridge_manager_state;
+
+// `sysctl` is where forwarding is switched on and restored (/proc/sys).
+bridge_manager_actor::behavior_type
+bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,
+               std::shared_ptr<platform::sysctl_access> sysctl);
+
+} // namespace overlayd

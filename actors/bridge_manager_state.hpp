@@ -1,0 +1,46 @@
+// What the bridge manager has changed on the host (mechanics.md 9), and the
+// operations that change it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/bridge_manager.hpp"
+#include "platform/forwarding.hpp"
+#include "platform/sysctl_access.hpp"
+
+namespace overlayd {
+
+class bridge_manager_state {
+public:
+  static inline const char* name = "bridge_manager";
+
+  void init(std::shared_ptr<platform::sysctl_access> sysctl);
+
+  address_reply make(const make_bridge& r);
+  done_reply remove(const delete_bridge& r);
+  done_reply attach(const attach_veth& r);
+  done_reply detach(const detach_veths& r);
+  count_reply members(const count_bridge_members& r) const;
+  done_reply revert();
+
+private:
+  struct host_route {
+    net::ip_address ip;
+    unsigned prefix = 0;
+    std::string device;
+  };
+
+  result<void> plumb(const attach_veth& r, int netns_fd, const std::string& host,
+                     const std::string& pending);
+
+  std::shared_ptr<platform::sysctl_access> sysctl_;
+  std::optional<platform::forwarding_sysctls> forwarding_;
+  std::vector<std::string> created_bridges_;
+  std::vector<std::string> created_veths_;
+  std::vector<host_route> created_host_routes_;
+};
+
+} // namespace overlayd

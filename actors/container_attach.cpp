@@ -1,0 +1,169 @@
+#include "actors/container_attach.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+
+#include "actors/service_overlay.hpp"
+
+namespace overlayd {
+
+namespace {
+
+// What one attach carries from step to step.
+struct attach_job {
+  std::uint32_t pid = 0;
+  msg::attach_container request;
+  coordinator_state::service_bridge bridge;
+  net::ip_address service_ip;
+  std::optional<net::ip_address> global_ip;
+  response_promise rp;
+};
+
+using job_ptr = std::shared_ptr<attach_job>;
+
+void fail(const job_ptr& job, const std::string& message) {
+  job->rp.deliver(msg::response{msg::error_result{message}});
+}
+
+// Undoes what an attach did so far and answers the error (DECISIONS 10).
+void roll_back(coordinator_pointer self, const job_ptr& job, const std::string& message) {
+  auto& st = self->state;
+  caf::anon_send(st.ipam, release_address{job->service_ip});
+  if (job->global_ip)
+    caf::anon_send(st.ipam, release_address{*job->global_ip});
+  self->request(st.bridges, caf::infinite, detach_veths{job->pid})
+    .await([job, message](const done_reply&) { fail(job, message); },
+           [job, message](caf::error&) { fail(job, message); });
+}
+
+void finish(coordinator_pointer self, const job_ptr& job) {
+  auto& st = self->state;
+  coordinator_state::attachment record{job->service_ip, job->request.service, job->global_ip,
+                                       job->request.ephemeral,
+                                       job->request.isolation_network};
+  st.attached[job->pid] = record;
+  job->rp.deliver(msg::response{msg::attach_result{job->service_ip, std::nullopt}});
+}
+
+// eth1 on the global overlay: a node-slice address routed by a host /32.
+void attach_global(coordinator_pointer self, const job_ptr& job) {
+  auto& st = self->state;
+  self->request(st.ipam, caf::infinite, allocate_node_address{})
+    .await(
+      [self, job](const address_reply& ip) {
+        if (!ip)
+          return roll_back(self, job, "overlay engine error: " + ip.error_message());
+        job->global_ip = *ip;
+        attach_veth veth{job->pid, *ip, "g", "eth1", std::nullopt, self->state.node_ip};
+        self->request(self->state.bridges, caf::infinite, veth)
+          .await(
+            [self, job](const done_reply& done) {
+              if (!done)
+                return roll_back(self, job, done.error_message());
+              finish(self, job);
+            },
+            [self, job](caf::error& e) { roll_back(self, job, caf::to_string(e)); });
+      },
+      [self, job](caf::error& e) { roll_back(self, job, caf::to_string(e)); });
+}
+
+// eth0 on the service's bridge.
+void attach_service(coordinator_pointer self, const job_ptr& job) {
+  auto& st = self->state;
+  attach_veth veth{job->pid, job->service_ip, "s", "eth0",
+                   bridge_port{job->bridge.name, job->bridge.gateway, job->bridge.subnet.prefix()},
+                   st.node_ip};
+  self->request(st.bridges, caf::infinite, veth)
+    .await(
+      [self, job](const done_reply& done) {
+        if (!done) {
+          caf::anon_send(self->state.ipam, release_address{job->service_ip});
+          return fail(job, done.error_message());
+        }
+        if (job->request.join_global && self->state.global_interface)
+          return attach_global(self, job);
+        finish(self, job);
+      },
+      [self, job](caf::error& e) { roll_back(self, job, caf::to_string(e)); });
+}
+
+} // namespace
+
+void attach_linux_container(coordinator_pointer self, const msg::attach_container& request,
+                            std::uint32_t pid, response_promise rp) {
+  auto& st = self->state;
+  auto bridge = bridge_of(st, request.service);
+  if (!bridge) {
+    rp.deliver(msg::response{msg::error_result{bridge.error_message()}});
+    return;
+  }
+  auto job = std::make_shared<attach_job>();
+  job->pid = pid;
+  job->request = request;
+  job->bridge = *bridge;
+  job->rp = rp;
+  self->request(st.ipam, caf::infinite, allocate_pool_address{bridge->name})
+    .await(
+      [self, job](const address_reply& ip) {
+        if (!ip) {
+          bool shared = self->state.shared_bridge
+                        && self->state.shared_bridge->name == job->bridge.name;
+          return fail(job, "overlay engine error: "
+                             + std::string(shared ? "shared bridge " : "service bridge ")
+                             + job->bridge.name + " subnet " + job->bridge.subnet.to_string()
+                             + " exhausted");
+        }
+        job->service_ip = *ip;
+        attach_service(self, job);
+      },
+      [job](caf::error& e) { fail(job, caf::to_string(e)); });
+}
+
+void detach_linux_container(coordinator_pointer self, std::uint32_t pid, response_promise rp) {
+  auto& st = self->state;
+  std::optional<coordinator_state::attachment> record;
+  if (auto it = st.attached.find(pid); it != st.attached.end()) {
+    record = it->second;
+    st.attached.erase(it);
+  }
+  self->request(st.bridges, caf::infinite, detach_veths{pid})
+    .await(
+      [self, record, rp](const done_reply&) mutable {
+        auto& st = self->state;
+        if (!record) {
+          rp.deliver(msg::response{msg::ok_result{}});
+          return;
+        }
+        // The pools hold the addresses by subnet; the node slice the rest.
+        caf::anon_send(st.ipam, release_address{record->service_ip});
+        if (record->global_ip)
+          caf::anon_send(st.ipam, release_address{*record->global_ip});
+        auto bridge = st.service_bridges.find(record->service);
+        if (!record->ephemeral || bridge == st.service_bridges.end()) {
+          rp.deliver(msg::response{msg::ok_result{}});
+          return;
+        }
+        // The last ephemeral container out takes its service down.
+        auto service = record->service;
+        self->request(st.bridges, caf::infinite, count_bridge_members{bridge->second.name})
+          .await(
+            [self, service, rp](count_reply members) mutable {
+              if (members == 0) {
+                spdlog::info("last ephemeral container of {} left; tearing it down", service);
+                self->state.service_modes.erase(service);
+                take_down_service_bridge(self, service);
+                take_down_dedicated_overlay(self, service);
+              }
+              rp.deliver(msg::response{msg::ok_result{}});
+            },
+            [rp](caf::error&) mutable { rp.deliver(msg::response{msg::ok_result{}}); });
+      },
+      [rp](caf::error&) mutable { rp.deliver(msg::response{msg::ok_result{}}); });
+}
+
+} // namespace overlayd

@@ -1,0 +1,213 @@
+#include "actors/service_overlay.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "net/interface_name.hpp"
+#include "net/wireguard/keys.hpp"
+
+namespace overlayd {
+
+namespace {
+
+msg::response engine_error(const std::string& message) {
+  return msg::error_result{"overlay engine error: " + message};
+}
+
+msg::response info(const std::string& name, msg::overlay_mode mode) {
+  msg::service_overlay_info out;
+  out.name = name;
+  out.mode = mode;
+  return out;
+}
+
+bool uses_shared_bridge(const coordinator_state& st, const std::string& service) {
+  auto mode = st.service_modes.find(service);
+  return mode != st.service_modes.end() && mode->second == msg::overlay_mode::shared;
+}
+
+// Routes the subnet to this node on the cluster device, as the original
+// does: under this node's own key, which is a peer only on other nodes'
+// devices; when it is not one here the device says so and it is skipped
+// (DECISIONS 9: quietly).
+void route_subnet_to_node(coordinator_pointer self, const net::cidr& subnet, bool add) {
+  auto& st = self->state;
+  if (!st.global_transport || !st.local_wg_pubkey)
+    return;
+  auto key = net::wg::key_from_base64(*st.local_wg_pubkey);
+  if (!key)
+    return;
+  if (st.transport_public_key && *st.transport_public_key == *st.local_wg_pubkey)
+    return; // our own device: the bridge routes the subnet locally
+  self->request(*st.global_transport, caf::infinite, transport_allowed_ip{*key, subnet, add})
+    .await(
+      [subnet](const done_reply& done) {
+        if (!done)
+          spdlog::debug("subnet {} not routed on the cluster device: {}", subnet.to_string(),
+                        done.error_message());
+      },
+      [](caf::error&) {});
+}
+
+using bridge_done = std::function<void(result<coordinator_state::service_bridge>)>;
+
+// create_service_bridge (mechanics 7.4): registry slot, bridge, pool.
+void make_bridge_for(coordinator_pointer self, const std::string& key, const std::string& name,
+                     bridge_done done) {
+  auto& st = self->state;
+  auto node = std::to_string(st.local_node_id);
+  self->request(st.ipam, caf::infinite, assign_service_subnet{key, node, st.cluster_cidr})
+    .await(
+      [self, key, name, node, done](const subnet_reply& subnet) {
+        if (!subnet) {
+          done(make_error("overlay engine error: ServiceSubnetRegistry::assign(" + key + ", "
+                          + node + ") failed: " + subnet.error_message()));
+          return;
+        }
+        auto cidr = *subnet;
+        self->request(self->state.bridges, caf::infinite, make_bridge{name, cidr})
+          .await(
+            [self, name, cidr, done](const address_reply& gateway) {
+              if (!gateway) {
+                done(gateway.err());
+                return;
+              }
+              coordinator_state::service_bridge bridge{name, cidr, *gateway};
+              self->request(self->state.ipam, caf::infinite, open_pool{name, cidr})
+                .await([bridge, done](const address_reply&) { done(bridge); },
+                       [done](caf::error& e) { done(make_error(caf::to_string(e))); });
+            },
+            [done](caf::error& e) { done(make_error(caf::to_string(e))); });
+      },
+      [done](caf::error& e) { done(make_error(caf::to_string(e))); });
+}
+
+void deliver_error(response_promise rp, const error& e) {
+  rp.deliver(msg::response{msg::error_result{e.message}});
+}
+
+} // namespace
+
+void set_up_service_bridge(coordinator_pointer self, const std::string& service,
+                           msg::overlay_mode mode, response_promise rp) {
+  auto& st = self->state;
+  if (mode == msg::overlay_mode::shared) {
+    if (st.shared_bridge) {
+      st.service_interfaces[service] = st.shared_bridge->name;
+      rp.deliver(info(st.shared_bridge->name, msg::overlay_mode::shared));
+      return;
+    }
+    auto name = net::make_interface_name({st.deployment, st.instance_id, "shared"}, "sh");
+    make_bridge_for(self, shared_bridge_key, name,
+                    [self, service, rp](result<coordinator_state::service_bridge> made) mutable {
+                      if (!made)
+                        return deliver_error(rp, made.err());
+                      auto& st = self->state;
+                      st.shared_bridge = *made;
+                      st.service_interfaces[service] = made->name;
+                      route_subnet_to_node(self, made->subnet, true);
+                      rp.deliver(info(made->name, msg::overlay_mode::shared));
+                    });
+    return;
+  }
+  // Auto and Isolated (the fence comes with attach's isolation_network).
+  if (auto it = st.service_bridges.find(service); it != st.service_bridges.end()) {
+    rp.deliver(info(it->second.name, msg::overlay_mode::automatic));
+    return;
+  }
+  auto name = net::make_interface_name({st.deployment, st.instance_id, service}, "b");
+  make_bridge_for(self, service, name,
+                  [self, service, rp](result<coordinator_state::service_bridge> made) mutable {
+                    if (!made)
+                      return deliver_error(rp, made.err());
+                    auto& st = self->state;
+                    st.service_bridges[service] = *made;
+                    st.service_interfaces[service] = made->name;
+                    route_subnet_to_node(self, made->subnet, true);
+                    rp.deliver(info(made->name, msg::overlay_mode::automatic));
+                  });
+}
+
+void take_down_service_bridge(coordinator_pointer self, const std::string& service) {
+  auto& st = self->state;
+  st.service_interfaces.erase(service);
+  std::string name = net::make_interface_name({st.deployment, st.instance_id, service}, "b");
+  if (auto it = st.service_bridges.find(service); it != st.service_bridges.end()) {
+    route_subnet_to_node(self, it->second.subnet, false);
+    name = it->second.name;
+    caf::anon_send(st.ipam, close_pool{name});
+    st.service_bridges.erase(it);
+  }
+  // By name even without a record: a bridge of an earlier run goes too.
+  self->request(st.bridges, caf::infinite, delete_bridge{name})
+    .await(
+      [name](const done_reply& done) {
+        if (!done)
+          spdlog::warn("delete bridge {}: {}", name, done.error_message());
+      },
+      [](caf::error&) {});
+  caf::anon_send(st.ipam, release_service_subnet{service, std::to_string(st.local_node_id)});
+}
+
+void revert_host_plumbing(coordinator_pointer self, std::function<void()> done) {
+  auto forget = [self, done] {
+    auto& st = self->state;
+    for (const auto& [service, bridge] : st.service_bridges)
+      caf::anon_send(st.ipam, close_pool{bridge.name});
+    if (st.shared_bridge)
+      caf::anon_send(st.ipam, close_pool{st.shared_bridge->name});
+    st.service_bridges.clear();
+    st.shared_bridge.reset();
+    st.service_interfaces.clear();
+    done();
+  };
+  self->request(self->state.bridges, caf::infinite, revert_host_changes{})
+    .await([forget](const done_reply&) { forget(); }, [forget](caf::error&) { forget(); });
+}
+
+result<coordinator_state::service_bridge> bridge_of(const coordinator_state& st,
+                                                    const std::string& service) {
+  if (uses_shared_bridge(st, service)) {
+    if (!st.shared_bridge)
+      return make_error("no shared bridge for Shared-mode service " + service
+                        + "; call setup_service_overlay() first");
+    return *st.shared_bridge;
+  }
+  auto it = st.service_bridges.find(service);
+  if (it == st.service_bridges.end())
+    return make_error("no service bridge for service " + service
+                      + "; call setup_service_overlay() first");
+  return it->second;
+}
+
+void allocate_service_address(coordinator_pointer self, const std::string& service,
+                              response_promise rp) {
+  auto& st = self->state;
+  auto bridge = bridge_of(st, service);
+  auto failed = [rp](caf::error& e) mutable { rp.deliver(engine_error(caf::to_string(e))); };
+  auto answer = [rp](const char* kind, std::string name, net::cidr subnet) mutable {
+    return [rp, kind, name, subnet](const address_reply& got) mutable {
+      if (got)
+        rp.deliver(msg::response{msg::ip_result{*got}});
+      else if (kind == nullptr)
+        rp.deliver(engine_error(got.error_message()));
+      else
+        rp.deliver(engine_error(std::string(kind) + " " + name + " subnet " + subnet.to_string()
+                                + " exhausted"));
+    };
+  };
+  if (!bridge) {
+    // No bridge (yet): the node slice, as the original does.
+    self->request(st.ipam, caf::infinite, allocate_node_address{})
+      .await(answer(nullptr, {}, {}), failed);
+    return;
+  }
+  const char* kind = uses_shared_bridge(st, service) ? "shared bridge" : "service bridge";
+  self->request(st.ipam, caf::infinite, allocate_pool_address{bridge->name})
+    .await(answer(kind, bridge->name, bridge->subnet), failed);
+}
+
+} // namespace overlayd

@@ -1,0 +1,25 @@
+// veth: the pair that joins a container to the host, and the move of its
+// container end into the container's network namespace (mechanics.md 5:
+// create_veth_pair, move_link_into_netns_fd_and_rename; 7.7 steps 6-7).
+#pragma once
+
+#include <string>
+
+#include "net/result.hpp"
+
+namespace overlayd::platform {
+
+// Both ends in the caller's namespace, admin-down. Unlike create_bridge, a
+// name already in use is an error: "veth pair already exists: host=<host>
+// peer=<peer>" (the spec's text), since a stale end would carry another
+// container's traffic.
+result<void> create_veth_pair(const std::string& host, const std::string& peer);
+
+// One RTM_SETLINK carrying IFLA_NET_NS_FD and IFLA_IFNAME: `link` leaves
+// the caller's namespace for the one `netns_fd` refers to and is called
+// `new_name` there, so no container ever sees the temporary name. A
+// missing link is an error. The caller keeps ownership of `netns_fd`.
+result<void> move_link_into_netns_and_rename(const std::string& link, int netns_fd,
+                                             const std::string& new_name);
+
+} // namespace overlayd::platform

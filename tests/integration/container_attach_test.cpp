@@ -1,0 +1,133 @@
+// Containers (processes in namespaces of their own) attached to a service
+// bridge by an overlayd running in a node namespace (root only).
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+#include "app/client_connection.hpp"
+#include "daemon_process.hpp"
+#include "netns.hpp"
+
+using overlayd::app::client_connection;
+using overlayd::testing::daemon_process;
+using overlayd::testing::network_namespace;
+using overlayd::testing::temp_dir;
+namespace msg = overlayd::msg;
+
+namespace {
+
+// A "container": a sleeping process in a namespace of its own.
+struct container {
+  explicit container(const char* label) : ns(label) {
+    ns.run("sleep 600 >/dev/null 2>&1 &");
+    auto pids = ns.output_of("ip netns pids " + ns.name());
+    pid = static_cast<std::uint32_t>(std::stoul(pids.empty() ? "0" : pids));
+  }
+  network_namespace ns;
+  std::uint32_t pid = 0;
+};
+
+msg::response call(client_connection& c, const msg::request& r) {
+  auto response = c.call(r);
+  REQUIRE(response.ok());
+  return *response;
+}
+
+std::string error_of(const msg::response& r) {
+  auto* e = std::get_if<msg::error_result>(&r);
+  return e ? e->message : std::string("(no error)");
+}
+
+msg::attach_container attach_pid(std::uint32_t pid, const std::string& service,
+                                 bool ephemeral = false) {
+  return msg::attach_container{msg::linux_pid_handle{pid}, service, false, ephemeral, {}, {}, {}};
+}
+
+// What teardown must restore: links, addresses, routes and forwarding.
+std::string host_snapshot(const network_namespace& node) {
+  return node.output_of("ip -o link show | cut -d: -f2; ip -o addr; ip route; "
+                        "cat /proc/sys/net/ipv4/ip_forward");
+}
+
+} // namespace
+
+TEST_CASE("containers attach to a service bridge and reach each other", "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces)");
+    return;
+  }
+  network_namespace node("attach-node");
+  REQUIRE(node.ok());
+  const auto before = host_snapshot(node);
+  temp_dir dir;
+  daemon_process daemon(dir.path(), {}, &node);
+  REQUIRE(daemon.started());
+  auto conn = client_connection::connect(daemon.socket_path());
+  REQUIRE(conn.ok());
+  container c1("attach-c1");
+  container c2("attach-c2");
+  REQUIRE(c1.pid != 0);
+  REQUIRE(c2.pid != 0);
+
+  auto web = call(*conn, msg::setup_service_overlay{"web", msg::overlay_mode::automatic});
+  REQUIRE(std::holds_alternative<msg::service_overlay_info>(web));
+  const auto bridge = std::get<msg::service_overlay_info>(web).name;
+  CHECK(bridge == "zl---web-b");
+  CHECK(node.run("ip -o addr show dev " + bridge + " | grep -q 10.200.187.129/26") == 0);
+
+  auto a1 = call(*conn, attach_pid(c1.pid, "web"));
+  REQUIRE(std::holds_alternative<msg::attach_result>(a1));
+  CHECK(std::get<msg::attach_result>(a1).ip.to_string() == "10.200.187.130");
+  auto a2 = call(*conn, attach_pid(c2.pid, "web"));
+  REQUIRE(std::holds_alternative<msg::attach_result>(a2));
+  CHECK(std::get<msg::attach_result>(a2).ip.to_string() == "10.200.187.131");
+
+  CHECK(c1.ns.run("ip -o addr show dev eth0 | grep -q 10.200.187.130/26") == 0);
+  CHECK(c1.ns.run("ip route | grep -q \"default via 10.200.187.129 dev eth0\"") == 0);
+  CHECK(c1.ns.run("ping -c 2 -i 0.2 -W 2 10.200.187.131 >/dev/null") == 0);
+  CHECK(c2.ns.run("ping -c 1 -W 2 10.200.187.129 >/dev/null") == 0);
+
+  // Bad attaches change nothing.
+  CHECK(error_of(call(*conn, attach_pid(c1.pid, "nope")))
+        == "no service bridge for service nope; call setup_service_overlay() first");
+  CHECK(error_of(call(*conn, attach_pid(999999, "web")))
+          .rfind("overlay engine error: Failed to open /proc/999999/ns/net: ", 0)
+        == 0);
+  CHECK(node.run("ip link show veth-999999-s >/dev/null 2>&1") != 0);
+
+  // Detach removes the veth and frees the address: it is handed out again.
+  CHECK(std::holds_alternative<msg::ok_result>(
+    call(*conn, msg::detach_container{msg::linux_pid_handle{c1.pid}})));
+  CHECK(node.run("ip link show veth-" + std::to_string(c1.pid) + "-s >/dev/null 2>&1") != 0);
+  CHECK(c1.ns.run("ip link show eth0 >/dev/null 2>&1") != 0);
+  auto again = call(*conn, attach_pid(c1.pid, "web"));
+  REQUIRE(std::holds_alternative<msg::attach_result>(again));
+  CHECK(std::get<msg::attach_result>(again).ip.to_string() == "10.200.187.130");
+
+  // The global teardown leaves the node as it was.
+  CHECK(std::holds_alternative<msg::ok_result>(call(*conn, msg::teardown_global_overlay{})));
+  CHECK(host_snapshot(node) == before);
+}
+
+TEST_CASE("the last ephemeral container out takes its service down", "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces)");
+    return;
+  }
+  network_namespace node("ephem-node");
+  REQUIRE(node.ok());
+  temp_dir dir;
+  daemon_process daemon(dir.path(), {}, &node);
+  REQUIRE(daemon.started());
+  auto conn = client_connection::connect(daemon.socket_path());
+  REQUIRE(conn.ok());
+  container c("ephem-c");
+  auto job = call(*conn, msg::setup_service_overlay{"job", msg::overlay_mode::automatic});
+  const auto bridge = std::get<msg::service_overlay_info>(job).name;
+  REQUIRE(std::holds_alternative<msg::attach_result>(call(*conn, attach_pid(c.pid, "job", true))));
+  CHECK(std::holds_alternative<msg::ok_result>(
+    call(*conn, msg::detach_container{msg::linux_pid_handle{c.pid}})));
+  CHECK(node.run("ip link show " + bridge + " >/dev/null 2>&1") != 0);
+  CHECK(error_of(call(*conn, attach_pid(c.pid, "job")))
+        == "no service bridge for service job; call setup_service_overlay() first");
+}
