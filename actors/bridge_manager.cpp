@@ -32,9 +32,39 @@ error overlay_error(const std::string& message) {
 
 } // namespace
 
-void bridge_manager_state::init(std::shared_ptr<platform::sysctl_access> sysctl) {
-  sysctl_ = std::move(sysctl);
-  forwarding_.emplace(*sysctl_);
+void bridge_manager_state::init(host_access host) {
+  host_ = std::move(host);
+  forwarding_.emplace(*host_.sysctl);
+  firewall_.emplace(*host_.runner, *host_.sysctl);
+  dropins_.emplace(*host_.runner, host_.dropin_root);
+}
+
+done_reply bridge_manager_state::secure(const secure_overlay& r) {
+  if (host_.rootless) {
+    spdlog::info("rootless mode: skipping host iptables (pasta provides egress + port "
+                 "forwarding)");
+    return true;
+  }
+  if (auto marked = dropins_->mark(); !marked)
+    spdlog::warn("{}", marked.error_message());
+  if (auto allowed = firewall_->ensure_overlay_subnet_rules(r.cluster); !allowed)
+    spdlog::warn("{}", allowed.error_message());
+  if (auto masqueraded = firewall_->ensure_overlay_masquerade(r.cluster); !masqueraded)
+    spdlog::warn("{}", masqueraded.error_message());
+  return true;
+}
+
+done_reply bridge_manager_state::fence(const fence_member& r) {
+  if (auto fenced = firewall_->ensure_member_isolation(r.network, r.member, r.peers, r.node_ip,
+                                                       r.cluster);
+      !fenced)
+    spdlog::warn("{}", fenced.error_message());
+  return true;
+}
+
+done_reply bridge_manager_state::unfence(const unfence_member& r) {
+  firewall_->remove_member_isolation(r.network, r.member, r.remaining, r.node_ip, r.cluster);
+  return true;
 }
 
 // create_service_bridge steps 1-6 (mechanics 7.4).
@@ -147,6 +177,11 @@ count_reply bridge_manager_state::members(const count_bridge_members& r) const {
 // Routes reference veths and veths sit on bridges: revert in that order.
 done_reply bridge_manager_state::revert() {
   forwarding_->revert();
+  firewall_->remove_overlay_masquerade();
+  firewall_->remove_overlay_subnet_rules();
+  firewall_->remove_overlay_isolation();
+  if (auto unmarked = dropins_->unmark(); !unmarked)
+    spdlog::warn("{}", unmarked.error_message());
   for (const auto& route : created_host_routes_)
     if (auto deleted = platform::delete_route_via_dev(route.ip, route.prefix, route.device);
         !deleted)
@@ -165,8 +200,8 @@ done_reply bridge_manager_state::revert() {
 
 bridge_manager_actor::behavior_type
 bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,
-               std::shared_ptr<platform::sysctl_access> sysctl) {
-  self->state.init(std::move(sysctl));
+               host_access host) {
+  self->state.init(std::move(host));
   auto& st = self->state;
   return {
     [&st](const make_bridge& r) { return st.make(r); },
@@ -175,6 +210,9 @@ bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self
     [&st](const detach_veths& r) { return st.detach(r); },
     [&st](const count_bridge_members& r) { return st.members(r); },
     [&st](const revert_host_changes&) { return st.revert(); },
+    [&st](const secure_overlay& r) { return st.secure(r); },
+    [&st](const fence_member& r) { return st.fence(r); },
+    [&st](const unfence_member& r) { return st.unfence(r); },
   };
 }
 

@@ -22,7 +22,8 @@
 
 namespace overlayd::platform {
 class sysctl_access;
-}
+class command_runner;
+} // namespace overlayd::platform
 
 namespace overlayd {
 
@@ -66,7 +67,31 @@ struct count_bridge_members {
   std::string name;
 };
 
-// The global teardown's host part (mechanics 7.3 steps 2 and 5).
+// The global setup's host part (mechanics 7.2 step 15): overlay links
+// unmanaged for networkd/NetworkManager, the allow and masquerade rules.
+// Skipped when rootless. Failures are only logged.
+struct secure_overlay {
+  net::cidr cluster;
+};
+
+// An isolation network's fence around one member (mechanics 7.11).
+struct fence_member {
+  std::string network;
+  net::ip_address member;
+  std::vector<net::ip_address> peers;
+  net::ip_address node_ip;
+  net::cidr cluster;
+};
+
+struct unfence_member {
+  std::string network;
+  net::ip_address member;
+  std::vector<net::ip_address> remaining;
+  net::ip_address node_ip;
+  net::cidr cluster;
+};
+
+// The global teardown's host part (mechanics 7.3 steps 2-5).
 struct revert_host_changes {};
 
 // -- replies -----------------------------------------------------------------------------
@@ -81,6 +106,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::attach_veth)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::detach_veths)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::count_bridge_members)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::revert_host_changes)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::secure_overlay)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::fence_member)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::unfence_member)
 
 namespace overlayd {
 
@@ -90,13 +118,23 @@ using bridge_manager_actor =
                    caf::replies_to<attach_veth>::with<done_reply>,
                    caf::replies_to<detach_veths>::with<done_reply>,
                    caf::replies_to<count_bridge_members>::with<count_reply>,
-                   caf::replies_to<revert_host_changes>::with<done_reply>>;
+                   caf::replies_to<revert_host_changes>::with<done_reply>,
+                   caf::replies_to<secure_overlay>::with<done_reply>,
+                   caf::replies_to<fence_member>::with<done_reply>,
+                   caf::replies_to<unfence_member>::with<done_reply>>;
 
 class bridge_manager_state;
 
-// `sysctl` is where forwarding is switched on and restored (/proc/sys).
+// How the bridge manager reaches the host; tests point it elsewhere.
+struct host_access {
+  std::shared_ptr<platform::sysctl_access> sysctl; // forwarding (/proc/sys)
+  std::shared_ptr<platform::command_runner> runner; // iptables, networkctl, nmcli
+  std::string dropin_root = "/";                    // where /run/... drop-ins go
+  bool rootless = false;                            // ZLAYER_ROOTLESS: no host rules
+};
+
 bridge_manager_actor::behavior_type
 bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,
-               std::shared_ptr<platform::sysctl_access> sysctl);
+               host_access host);
 
 } // namespace overlayd

@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "actors/bridge_manager.hpp"
+#include "platform/command_runner.hpp"
+#include "platform/firewall.hpp"
 #include "platform/forwarding.hpp"
+#include "platform/unmanaged_dropins.hpp"
 #include "platform/sysctl_access.hpp"
 
 namespace overlayd {
@@ -17,7 +20,7 @@ class bridge_manager_state {
 public:
   static inline const char* name = "bridge_manager";
 
-  void init(std::shared_ptr<platform::sysctl_access> sysctl);
+  void init(host_access host);
 
   address_reply make(const make_bridge& r);
   done_reply remove(const delete_bridge& r);
@@ -25,6 +28,9 @@ public:
   done_reply detach(const detach_veths& r);
   count_reply members(const count_bridge_members& r) const;
   done_reply revert();
+  done_reply secure(const secure_overlay& r);
+  done_reply fence(const fence_member& r);
+  done_reply unfence(const unfence_member& r);
 
 private:
   struct host_route {
@@ -36,8 +42,10 @@ private:
   result<void> plumb(const attach_veth& r, int netns_fd, const std::string& host,
                      const std::string& pending);
 
-  std::shared_ptr<platform::sysctl_access> sysctl_;
+  host_access host_;
   std::optional<platform::forwarding_sysctls> forwarding_;
+  std::optional<platform::firewall> firewall_;
+  std::optional<platform::unmanaged_dropins> dropins_;
   std::vector<std::string> created_bridges_;
   std::vector<std::string> created_veths_;
   std::vector<host_route> created_host_routes_;

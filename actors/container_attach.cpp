@@ -41,8 +41,42 @@ void roll_back(coordinator_pointer self, const job_ptr& job, const std::string& 
            [job, message](caf::error&) { fail(job, message); });
 }
 
+// The node IP and cluster the fence rules name, with the original's
+// defaults before SetupGlobalOverlay.
+net::ip_address fence_node_ip(const coordinator_state& st) {
+  return st.node_ip.value_or(*net::ip_address::parse("10.200.0.1"));
+}
+
+void fence(coordinator_pointer self, const std::string& network, const net::ip_address& member) {
+  auto& st = self->state;
+  auto& members = st.network_members[network];
+  std::vector<net::ip_address> peers(members.begin(), members.end());
+  caf::anon_send(st.bridges,
+                 fence_member{network, member, std::move(peers), fence_node_ip(st), st.cluster_cidr});
+  members.insert(member);
+}
+
+// Drops `member` from the network's set; the fence change for the bridge
+// manager.
+unfence_member unfence(coordinator_pointer self, const std::string& network,
+                       const net::ip_address& member) {
+  auto& st = self->state;
+  std::vector<net::ip_address> remaining;
+  if (auto it = st.network_members.find(network); it != st.network_members.end()) {
+    it->second.erase(member);
+    remaining.assign(it->second.begin(), it->second.end());
+    if (it->second.empty())
+      st.network_members.erase(it);
+  }
+  return unfence_member{network, member, std::move(remaining), fence_node_ip(st),
+                        st.cluster_cidr};
+}
+
 void finish(coordinator_pointer self, const job_ptr& job) {
   auto& st = self->state;
+  // Only the eth0 address is fenced; eth1 is not (as the original).
+  if (job->request.isolation_network)
+    fence(self, *job->request.isolation_network, job->service_ip);
   coordinator_state::attachment record{job->service_ip, job->request.service, job->global_ip,
                                        job->request.ephemeral,
                                        job->request.isolation_network};
@@ -124,6 +158,34 @@ void attach_linux_container(coordinator_pointer self, const msg::attach_containe
       [job](caf::error& e) { fail(job, caf::to_string(e)); });
 }
 
+namespace {
+
+// The ephemeral last-leaver rule (mechanics 7.8 step 6), then ok.
+void finish_detach(coordinator_pointer self, const coordinator_state::attachment& record,
+                   response_promise rp) {
+  auto& st = self->state;
+  auto bridge = st.service_bridges.find(record.service);
+  if (!record.ephemeral || bridge == st.service_bridges.end()) {
+    rp.deliver(msg::response{msg::ok_result{}});
+    return;
+  }
+  auto service = record.service;
+  self->request(st.bridges, caf::infinite, count_bridge_members{bridge->second.name})
+    .await(
+      [self, service, rp](count_reply members) mutable {
+        if (members == 0) {
+          spdlog::info("last ephemeral container of {} left; tearing it down", service);
+          self->state.service_modes.erase(service);
+          take_down_service_bridge(self, service);
+          take_down_dedicated_overlay(self, service);
+        }
+        rp.deliver(msg::response{msg::ok_result{}});
+      },
+      [rp](caf::error&) mutable { rp.deliver(msg::response{msg::ok_result{}}); });
+}
+
+} // namespace
+
 void detach_linux_container(coordinator_pointer self, std::uint32_t pid, response_promise rp) {
   auto& st = self->state;
   std::optional<coordinator_state::attachment> record;
@@ -143,25 +205,15 @@ void detach_linux_container(coordinator_pointer self, std::uint32_t pid, respons
         caf::anon_send(st.ipam, release_address{record->service_ip});
         if (record->global_ip)
           caf::anon_send(st.ipam, release_address{*record->global_ip});
-        auto bridge = st.service_bridges.find(record->service);
-        if (!record->ephemeral || bridge == st.service_bridges.end()) {
-          rp.deliver(msg::response{msg::ok_result{}});
+        if (!record->isolation_network) {
+          finish_detach(self, *record, rp);
           return;
         }
-        // The last ephemeral container out takes its service down.
-        auto service = record->service;
-        self->request(st.bridges, caf::infinite, count_bridge_members{bridge->second.name})
-          .await(
-            [self, service, rp](count_reply members) mutable {
-              if (members == 0) {
-                spdlog::info("last ephemeral container of {} left; tearing it down", service);
-                self->state.service_modes.erase(service);
-                take_down_service_bridge(self, service);
-                take_down_dedicated_overlay(self, service);
-              }
-              rp.deliver(msg::response{msg::ok_result{}});
-            },
-            [rp](caf::error&) mutable { rp.deliver(msg::response{msg::ok_result{}}); });
+        // The fence goes before the answer: a caller may look right after.
+        self->request(st.bridges, caf::infinite,
+                      unfence(self, *record->isolation_network, record->service_ip))
+          .await([self, record, rp](const done_reply&) { finish_detach(self, *record, rp); },
+                 [self, record, rp](caf::error&) { finish_detach(self, *record, rp); });
       },
       [rp](caf::error&) mutable { rp.deliver(msg::response{msg::ok_result{}}); });
 }

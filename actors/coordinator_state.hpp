@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +95,8 @@ struct coordinator_state {
     std::optional<std::string> isolation_network;
   };
   std::map<std::uint32_t, attachment> attached;
+  // Isolation networks: their members' eth0 addresses (mechanics 7.11).
+  std::map<std::string, std::set<net::ip_address>> network_members;
 
   // -- NAT ---------------------------------------------------------------------------
 

@@ -48,6 +48,8 @@ msg::response bring_up_global_overlay(coordinator_actor::stateful_pointer<coordi
   // Linked: when the coordinator ends, so does the device.
   self->link_to(*st.global_transport);
   st.global_interface = name;
+  // Allow and masquerade rules, unmanaged drop-ins (the bridge manager's).
+  caf::anon_send(st.bridges, secure_overlay{st.cluster_cidr});
   spdlog::info("global overlay {} up: {} port {}, public key {}", name,
                config.address.to_address_string(), device->listen_port(),
                *st.transport_public_key);

@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <cstdlib>
 #include <thread>
 
 #include "actors/bridge_manager.hpp"
@@ -59,9 +60,12 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   self->ipam = self->system->spawn(overlayd::ipam, std::move(ipam_cfg));
   self->dns = self->system->spawn<dns_records>();
   // Detached: its netlink work and namespace threads block.
-  self->bridges = self->system->spawn<caf::detached>(
-    overlayd::bridge_manager, std::shared_ptr<platform::sysctl_access>(
-                                std::make_shared<platform::proc_sysctl>()));
+  host_access host;
+  host.sysctl = std::make_shared<platform::proc_sysctl>();
+  host.runner = std::make_shared<platform::process_runner>();
+  host.dropin_root = options.dropin_root;
+  host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
+  self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, std::move(host));
   self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns,
                                            self->bridges,
                                            transport_options{options.uapi_dir, 1420, {}});

@@ -19,6 +19,7 @@ struct node_options {
   std::string data_dir;       // holds agent_network.json
   std::string uapi_dir;       // WireGuard UAPI sockets
   unsigned worker_threads = 0; // 0: one per core
+  std::string dropin_root = "/"; // networkd/NetworkManager drop-ins go under <root>/run
 };
 
 class node {

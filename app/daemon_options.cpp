@@ -43,6 +43,8 @@ const char* daemon_usage() {
          "                     for the default data dir)\n"
          "  --uapi-dir DIR     WireGuard UAPI sockets (default /var/run/wireguard)\n"
          "  --log-level LEVEL  trace, debug, info, warn, error or off (default info)\n"
+         "  --dropin-root DIR  where the networkd/NetworkManager drop-ins go (default /;\n"
+         "                     tests point it at a scratch directory)\n"
          "  --version          print the version and exit\n"
          "  --help             print this help and exit\n";
 }
@@ -78,6 +80,8 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
       socket = *v;
     } else if (auto v = value_of("--uapi-dir")) {
       out.uapi_dir = *v;
+    } else if (auto v = value_of("--dropin-root")) {
+      out.dropin_root = *v;
     } else if (auto v = value_of("--log-level")) {
       static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
       bool known = false;

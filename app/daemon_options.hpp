@@ -11,6 +11,7 @@ namespace overlayd::app {
 struct daemon_options {
   std::string data_dir;
   std::string socket_path;
+  std::string dropin_root = "/";
   std::string uapi_dir = "/var/run/wireguard";
   std::string log_level = "info";
   bool show_help = false;

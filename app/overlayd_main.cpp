@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   configure_logging(options->log_level);
   sigset_t stop_signals = block_stop_signals();
 
-  auto node = overlayd::node::start({options->data_dir, options->uapi_dir, 0});
+  auto node = overlayd::node::start({options->data_dir, options->uapi_dir, 0,
+                                     options->dropin_root});
   if (!node) {
     spdlog::error("cannot start: {}", node.error_message());
     return 1;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <optional>
 
 #include "app/client_connection.hpp"
 #include "daemon_process.hpp"
@@ -43,10 +44,13 @@ msg::attach_container attach_pid(std::uint32_t pid, const std::string& service,
   return msg::attach_container{msg::linux_pid_handle{pid}, service, false, ephemeral, {}, {}, {}};
 }
 
-// What teardown must restore: links, addresses, routes and forwarding.
+// What teardown must restore: links, addresses, routes, forwarding and the
+// firewall's chains and rules (-S lists them the same whether or not
+// iptables-nft has made the table yet).
 std::string host_snapshot(const network_namespace& node) {
   return node.output_of("ip -o link show | cut -d: -f2; ip -o addr; ip route; "
-                        "cat /proc/sys/net/ipv4/ip_forward");
+                        "cat /proc/sys/net/ipv4/ip_forward; "
+                        "for t in filter nat; do iptables -t $t -S; ip6tables -t $t -S; done");
 }
 
 } // namespace
@@ -105,6 +109,62 @@ TEST_CASE("containers attach to a service bridge and reach each other", "[integr
   CHECK(std::get<msg::attach_result>(again).ip.to_string() == "10.200.187.130");
 
   // The global teardown leaves the node as it was.
+  CHECK(std::holds_alternative<msg::ok_result>(call(*conn, msg::teardown_global_overlay{})));
+  CHECK(host_snapshot(node) == before);
+}
+
+TEST_CASE("join_global adds eth1; isolation fences members; teardown restores the host",
+          "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces)");
+    return;
+  }
+  network_namespace node("iso-node");
+  REQUIRE(node.ok());
+  REQUIRE(node.run("iptables -P FORWARD DROP") == 0); // a strict host, as with UFW
+  const auto before = host_snapshot(node);
+  temp_dir dir;
+  daemon_process daemon(dir.path(), {}, &node);
+  REQUIRE(daemon.started());
+  auto conn = client_connection::connect(daemon.socket_path());
+  REQUIRE(conn.ok());
+  REQUIRE(std::holds_alternative<msg::bridge_name>(call(
+    *conn, msg::setup_global_overlay{"iso", "n1", "10.200.0.0/16", "10.200.0.0/24", 51820,
+                                     false, {}, {}})));
+  for (const char* service : {"a", "b"})
+    REQUIRE(std::holds_alternative<msg::service_overlay_info>(
+      call(*conn, msg::setup_service_overlay{service, msg::overlay_mode::automatic})));
+
+  // member (service a) and peer (service b) share network "red"; outsider (b) does not.
+  container member("iso-m");
+  container peer("iso-p");
+  container outsider("iso-o");
+  auto attach = [&](const container& c, const char* service, std::optional<std::string> net,
+                    bool join_global) {
+    auto r = call(*conn, msg::attach_container{msg::linux_pid_handle{c.pid}, service,
+                                               join_global, false, net, {}, {}});
+    REQUIRE(std::holds_alternative<msg::attach_result>(r));
+    return std::get<msg::attach_result>(r).ip.to_string();
+  };
+  auto member_ip = attach(member, "a", std::string("red"), true);
+  auto peer_ip = attach(peer, "b", std::string("red"), false);
+  auto outsider_ip = attach(outsider, "b", std::nullopt, false);
+
+  // eth1: a node-slice address, routed by a host /32 on the node.
+  CHECK(member.ns.run("ip -o addr show dev eth1 | grep -q \"inet 10.200.0.2/24\"") == 0);
+  CHECK(node.run("ip route | grep -q \"10.200.0.2 dev veth-" + std::to_string(member.pid)
+                 + "-g\"") == 0);
+  CHECK(node.run("ping -c 1 -W 2 10.200.0.2 >/dev/null") == 0);
+
+  // Across bridges (through FORWARD): members reach members, not others.
+  CHECK(member.ns.run("ping -c 1 -W 2 " + peer_ip + " >/dev/null") == 0);
+  CHECK(member.ns.run("ping -c 1 -W 1 " + outsider_ip + " >/dev/null") != 0);
+  CHECK(outsider.ns.run("ping -c 1 -W 1 " + member_ip + " >/dev/null") != 0);
+
+  // Detaching the member drops its fence; the teardown restores everything.
+  CHECK(std::holds_alternative<msg::ok_result>(
+    call(*conn, msg::detach_container{msg::linux_pid_handle{member.pid}})));
+  CHECK(node.run("iptables -S ZLAYER-OVERLAY-ISO | grep -q " + member_ip) != 0);
   CHECK(std::holds_alternative<msg::ok_result>(call(*conn, msg::teardown_global_overlay{})));
   CHECK(host_snapshot(node) == before);
 }

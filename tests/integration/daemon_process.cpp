@@ -30,7 +30,8 @@ daemon_process::daemon_process(const std::string& dir, std::vector<std::string> 
                    [&] {
                      std::vector<std::string> args = {"--socket", dir + "/run/overlayd.sock",
                                                       "--data-dir", dir, "--uapi-dir",
-                                                      dir + "/wg", "--log-level", "warn"};
+                                                      dir + "/wg", "--log-level", "warn",
+                                                      "--dropin-root", dir + "/host"};
                      args.insert(args.end(), extra_args.begin(), extra_args.end());
                      return args;
                    }(),
@@ -39,7 +40,9 @@ daemon_process::daemon_process(const std::string& dir, std::vector<std::string> 
 daemon_process daemon_process::with_derived_socket(const std::string& dir,
                                                    const std::string& log_path) {
   return daemon_process(dir + "/run/zlayer-overlayd.sock",
-                        {"--data-dir", dir, "--uapi-dir", dir + "/wg"}, log_path);
+                        {"--data-dir", dir, "--uapi-dir", dir + "/wg", "--dropin-root",
+                         dir + "/host"},
+                        log_path);
 }
 
 daemon_process::daemon_process(std::string socket_path, std::vector<std::string> args,
