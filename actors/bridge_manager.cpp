@@ -100,11 +100,11 @@ done_reply bridge_manager_state::remove(const delete_bridge& r) {
 
 // Steps 8-10 of attach_to_interface: both ends configured.
 result<void> bridge_manager_state::plumb(const attach_veth& r, int netns_fd,
-                                         const std::string& host, const std::string& pending) {
-  if (auto made = platform::create_veth_pair(host, pending); !made)
+                                         const std::string& host) {
+  // The container end is made in the container under its final name: one
+  // message instead of the original's create, move and rename.
+  if (auto made = platform::create_veth_pair(host, r.ifname, netns_fd); !made)
     return overlay_error("create veth pair: " + made.error_message());
-  if (auto moved = platform::move_link_into_netns_and_rename(pending, netns_fd, r.ifname); !moved)
-    return overlay_error("move veth into netns: " + moved.error_message());
   const unsigned prefix =
     r.bridge ? r.bridge->prefix : (r.ip.is_v4() ? 24u : 64u); // the eth1 path's fixed prefix
   auto inside = platform::run_in_netns(netns_fd, [&]() -> result<void> {
@@ -144,12 +144,13 @@ done_reply bridge_manager_state::attach(const attach_veth& r) {
   auto netns = platform::open_netns_of_pid(r.pid);
   if (!netns) // "Failed to open /proc/<pid>/ns/net: ..." already
     return overlay_error(netns.error_message());
+  // Leftovers of an earlier attach of this pid (the original also used
+  // the temporary vc- name).
   for (const auto& stale : {host, pending})
     if (auto deleted = platform::delete_link(stale); !deleted)
       return overlay_error("pre-cleanup delete " + stale + ": " + deleted.error_message());
-  if (auto done = plumb(r, netns->fd(), host, pending); !done) {
-    platform::delete_link(host);
-    platform::delete_link(pending);
+  if (auto done = plumb(r, netns->fd(), host); !done) {
+    platform::delete_link(host); // its container end goes with it
     return done.err();
   }
   forwarding_->enable_for_attach(r.ip.is_v6(), host, r.bridge ? r.bridge->bridge : "");

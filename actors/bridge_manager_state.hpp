@@ -39,8 +39,7 @@ private:
     std::string device;
   };
 
-  result<void> plumb(const attach_veth& r, int netns_fd, const std::string& host,
-                     const std::string& pending);
+  result<void> plumb(const attach_veth& r, int netns_fd, const std::string& host);
 
   host_access host_;
   std::optional<platform::forwarding_sysctls> forwarding_;

@@ -10,7 +10,8 @@
 
 namespace overlayd::platform {
 
-result<void> create_veth_pair(const std::string& host, const std::string& peer) {
+result<void> create_veth_pair(const std::string& host, const std::string& peer,
+                              std::optional<int> peer_netns_fd) {
   constexpr const char* op = "create_veth_pair";
   const std::string object = host + ", " + peer;
   if (auto valid = rtnl::check_link_name(op, object, host); !valid)
@@ -31,6 +32,8 @@ result<void> create_veth_pair(const std::string& host, const std::string& peer) 
   if (!peer_link)
     return rtnl::failure(op, object, -NLE_NOMEM);
   rtnl_link_set_name(peer_link.get(), peer.c_str());
+  if (peer_netns_fd)
+    rtnl_link_set_ns_fd(peer_link.get(), *peer_netns_fd);
   const int err = rtnl_link_add(sock->get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (err == -NLE_EXIST)
     return make_error("veth pair already exists: host=" + host + " peer=" + peer);
