@@ -10,7 +10,9 @@
 #include "actors/bridge_manager_state.hpp"
 #include "net/first_usable_ip.hpp"
 #include "platform/addresses.hpp"
+#include "net/interface_name.hpp"
 #include "platform/bridge.hpp"
+#include "platform/links.hpp"
 #include "platform/netlink.hpp"
 #include "platform/netns.hpp"
 #include "platform/orphan_veth_sweep.hpp"
@@ -175,6 +177,29 @@ count_reply bridge_manager_state::members(const count_bridge_members& r) const {
   return platform::bridge_member_count(r.name);
 }
 
+names_reply bridge_manager_state::prune(const prune_bridges& r) {
+  names_reply reclaimed;
+  auto links = platform::list_all_links();
+  if (!links) {
+    spdlog::warn("prune: {}", links.error_message());
+    return reclaimed;
+  }
+  for (const auto& link : *links) {
+    if (!net::is_orphan_service_bridge(link.name, r.live, r.protected_names)
+        || platform::bridge_member_count(link.name) > 0)
+      continue;
+    if (auto deleted = platform::delete_link(link.name); !deleted) {
+      spdlog::warn("prune: {}", deleted.error_message());
+      continue;
+    }
+    created_bridges_.erase(std::remove(created_bridges_.begin(), created_bridges_.end(), link.name),
+                           created_bridges_.end());
+    spdlog::info("pruned orphan bridge {}", link.name);
+    reclaimed.push_back(link.name);
+  }
+  return reclaimed;
+}
+
 // Routes reference veths and veths sit on bridges: revert in that order.
 done_reply bridge_manager_state::revert() {
   forwarding_->revert();
@@ -214,6 +239,7 @@ bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self
     [&st](const secure_overlay& r) { return st.secure(r); },
     [&st](const fence_member& r) { return st.fence(r); },
     [&st](const unfence_member& r) { return st.unfence(r); },
+    [&st](const prune_bridges& r) { return st.prune(r); },
   };
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,12 +92,20 @@ struct unfence_member {
   net::cidr cluster;
 };
 
+// Deletes the zl-*-b / zl-*-d links that are neither live nor protected
+// and have no members (mechanics 7.16); replies with the names deleted.
+struct prune_bridges {
+  std::set<std::string> live;
+  std::set<std::string> protected_names;
+};
+
 // The global teardown's host part (mechanics 7.3 steps 2-5).
 struct revert_host_changes {};
 
 // -- replies -----------------------------------------------------------------------------
 
 using count_reply = std::size_t;
+using names_reply = std::vector<std::string>;
 
 } // namespace overlayd
 
@@ -109,6 +118,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::revert_host_changes)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::secure_overlay)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::fence_member)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::unfence_member)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::prune_bridges)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::names_reply)
 
 namespace overlayd {
 
@@ -121,7 +132,8 @@ using bridge_manager_actor =
                    caf::replies_to<revert_host_changes>::with<done_reply>,
                    caf::replies_to<secure_overlay>::with<done_reply>,
                    caf::replies_to<fence_member>::with<done_reply>,
-                   caf::replies_to<unfence_member>::with<done_reply>>;
+                   caf::replies_to<unfence_member>::with<done_reply>,
+                   caf::replies_to<prune_bridges>::with<names_reply>>;
 
 class bridge_manager_state;
 

@@ -31,6 +31,7 @@ public:
   done_reply secure(const secure_overlay& r);
   done_reply fence(const fence_member& r);
   done_reply unfence(const unfence_member& r);
+  names_reply prune(const prune_bridges& r);
 
 private:
   struct host_route {

@@ -139,8 +139,10 @@ public:
     return ok();
   }
 
-  reply operator()(msg::prune_orphan_bridges&) {
-    return not_implemented("service bridges (prune_orphan_bridges)");
+  reply operator()(msg::prune_orphan_bridges& r) {
+    auto rp = self_->make_response_promise<msg::response>();
+    prune_orphan_bridges(self_, r.live_bridge_names, rp);
+    return rp;
   }
 
   reply operator()(msg::attach_container& r) {

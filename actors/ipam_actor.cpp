@@ -137,6 +137,14 @@ network_reply ipam_state::find(const std::string& owner) const {
   return std::nullopt;
 }
 
+assignments_reply ipam_state::assignments() const {
+  assignments_reply out;
+  if (registry_)
+    for (const auto& [key, subnet] : registry_->snapshot().assignments)
+      out.push_back({key.first, key.second, subnet});
+  return out;
+}
+
 done_reply ipam_state::persist() {
   auto saved = file_->save(networks_);
   if (!saved) {
@@ -164,6 +172,7 @@ ipam_actor::behavior_type ipam(ipam_actor::stateful_pointer<ipam_state> self,
     [&st](save_network& r) { return st.save(std::move(r.entry)); },
     [&st](const forget_network& r) { return st.forget(r.owner); },
     [&st](const find_network& r) { return st.find(r.owner); },
+    [&st](const snapshot_service_subnets&) { return st.assignments(); },
   };
 }
 

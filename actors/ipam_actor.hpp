@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/cidr.hpp"
 #include "net/network_state.hpp"
@@ -81,6 +82,9 @@ struct find_network {
   std::string owner;
 };
 
+// The registry's assignments (empty before it is first used).
+struct snapshot_service_subnets {};
+
 // -- replies -------------------------------------------------------------------
 
 using address_reply = result<net::ip_address>;
@@ -88,6 +92,13 @@ using subnet_reply = result<net::cidr>;
 using port_reply = result<std::uint16_t>;
 using done_reply = result<bool>;
 using network_reply = std::optional<net::network_entry>;
+
+struct service_subnet_assignment {
+  std::string service;
+  std::string node;
+  net::cidr subnet;
+};
+using assignments_reply = std::vector<service_subnet_assignment>;
 
 } // namespace overlayd
 
@@ -109,6 +120,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::subnet_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::port_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::done_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::network_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::snapshot_service_subnets)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::assignments_reply)
 
 namespace overlayd {
 
@@ -125,7 +138,8 @@ using ipam_actor = caf::typed_actor<
   caf::replies_to<release_dedicated_port>::with<done_reply>,
   caf::replies_to<save_network>::with<done_reply>,
   caf::replies_to<forget_network>::with<done_reply>,
-  caf::replies_to<find_network>::with<network_reply>>;
+  caf::replies_to<find_network>::with<network_reply>,
+  caf::replies_to<snapshot_service_subnets>::with<assignments_reply>>;
 
 struct ipam_config {
   std::string state_file_path; // <data dir>/agent_network.json

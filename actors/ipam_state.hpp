@@ -38,6 +38,7 @@ public:
   done_reply save(net::network_entry entry);
   done_reply forget(const std::string& owner);
   network_reply find(const std::string& owner) const;
+  assignments_reply assignments() const;
 
 private:
   done_reply persist();

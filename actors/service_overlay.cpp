@@ -168,6 +168,59 @@ void revert_host_plumbing(coordinator_pointer self, std::function<void()> done) 
     .await([forget](const done_reply&) { forget(); }, [forget](caf::error&) { forget(); });
 }
 
+void prune_orphan_bridges(coordinator_pointer self, const std::vector<std::string>& live,
+                          response_promise rp) {
+  auto& st = self->state;
+  prune_bridges request;
+  request.live.insert(live.begin(), live.end());
+  // Protected: the cluster device, the shared bridge, every dedicated
+  // device; not the service bridges (per-job bridges must be reclaimable).
+  if (st.global_interface)
+    request.protected_names.insert(*st.global_interface);
+  if (st.shared_bridge)
+    request.protected_names.insert(st.shared_bridge->name);
+  for (const auto& [service, d] : st.dedicated)
+    request.protected_names.insert(d.interface);
+  auto reply = [rp](std::vector<std::string> names) mutable {
+    rp.deliver(msg::response{msg::pruned_bridges{std::move(names)}});
+  };
+  self->request(st.ipam, caf::infinite, snapshot_service_subnets{})
+    .await(
+      [self, request, reply](const assignments_reply& assignments) mutable {
+        self->request(self->state.bridges, caf::infinite, request)
+          .await(
+            [self, assignments, reply](const names_reply& reclaimed) mutable {
+              auto& st = self->state;
+              for (const auto& name : reclaimed) {
+                // A -b or -d name of a registry slot gives the slot back.
+                for (const auto& a : assignments) {
+                  for (const char* suffix : {"b", "d"}) {
+                    if (net::make_interface_name({st.deployment, st.instance_id, a.service},
+                                                 suffix)
+                        != name)
+                      continue;
+                    route_subnet_to_node(self, a.subnet, false);
+                    caf::anon_send(st.ipam, release_service_subnet{a.service, a.node});
+                  }
+                }
+                for (auto it = st.service_bridges.begin(); it != st.service_bridges.end();) {
+                  if (it->second.name == name) {
+                    caf::anon_send(st.ipam, close_pool{name});
+                    it = st.service_bridges.erase(it);
+                  } else {
+                    ++it;
+                  }
+                }
+                for (auto it = st.service_interfaces.begin(); it != st.service_interfaces.end();)
+                  it = it->second == name ? st.service_interfaces.erase(it) : std::next(it);
+              }
+              reply(reclaimed);
+            },
+            [reply](caf::error&) mutable { reply({}); });
+      },
+      [reply](caf::error&) mutable { reply({}); });
+}
+
 result<coordinator_state::service_bridge> bridge_of(const coordinator_state& st,
                                                     const std::string& service) {
   if (uses_shared_bridge(st, service)) {

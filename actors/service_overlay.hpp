@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "actors/dedicated_overlay.hpp"
 
@@ -27,6 +28,10 @@ void take_down_service_bridge(coordinator_pointer self, const std::string& servi
 // records of those bridges are dropped with them (the original kept them,
 // then answered names of bridges that no longer existed). Then `done`.
 void revert_host_plumbing(coordinator_pointer self, std::function<void()> done);
+
+// PruneOrphanBridges (mechanics 7.16): answers pruned_bridges, never an error.
+void prune_orphan_bridges(coordinator_pointer self, const std::vector<std::string>& live,
+                          response_promise rp);
 
 // AllocateIp: the service's bridge pool, else the node slice.
 void allocate_service_address(coordinator_pointer self, const std::string& service,

@@ -2,6 +2,7 @@
 // bridge by an overlayd running in a node namespace (root only).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -190,4 +191,45 @@ TEST_CASE("the last ephemeral container out takes its service down", "[integrati
   CHECK(node.run("ip link show " + bridge + " >/dev/null 2>&1") != 0);
   CHECK(error_of(call(*conn, attach_pid(c.pid, "job")))
         == "no service bridge for service job; call setup_service_overlay() first");
+}
+
+TEST_CASE("prune reclaims orphan bridges only", "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces)");
+    return;
+  }
+  network_namespace node("prune-node");
+  REQUIRE(node.ok());
+  temp_dir dir;
+  daemon_process daemon(dir.path(), {}, &node);
+  REQUIRE(daemon.started());
+  auto conn = client_connection::connect(daemon.socket_path());
+  REQUIRE(conn.ok());
+  auto bridge_of = [&](const char* service, msg::overlay_mode mode) {
+    auto r = call(*conn, msg::setup_service_overlay{service, mode});
+    REQUIRE(std::holds_alternative<msg::service_overlay_info>(r));
+    return std::get<msg::service_overlay_info>(r).name;
+  };
+  auto keep = bridge_of("keep", msg::overlay_mode::automatic);
+  auto gone = bridge_of("gone", msg::overlay_mode::automatic);
+  auto busy = bridge_of("busy", msg::overlay_mode::automatic);
+  auto shared = bridge_of("lobby", msg::overlay_mode::shared);
+  container c("prune-c");
+  REQUIRE(std::holds_alternative<msg::attach_result>(call(*conn, attach_pid(c.pid, "busy"))));
+  // Left by an earlier run, and one that is no service bridge at all.
+  REQUIRE(node.run("ip link add zl-1ca4568944-b type bridge && "
+                   "ip link add zl-not-a-bridge type bridge") == 0);
+
+  auto r = call(*conn, msg::prune_orphan_bridges{{keep}});
+  REQUIRE(std::holds_alternative<msg::pruned_bridges>(r));
+  auto reclaimed = std::get<msg::pruned_bridges>(r).reclaimed;
+  std::sort(reclaimed.begin(), reclaimed.end());
+  std::vector<std::string> expected{gone, "zl-1ca4568944-b"};
+  std::sort(expected.begin(), expected.end());
+  CHECK(reclaimed == expected);
+  for (const auto& name : {keep, busy, shared, std::string("zl-not-a-bridge")})
+    CHECK(node.run("ip link show " + name + " >/dev/null 2>&1") == 0);
+  // The reclaimed service is set up afresh, on the same subnet.
+  CHECK(bridge_of("gone", msg::overlay_mode::automatic) == gone);
+  CHECK(node.run("ip link show " + gone + " >/dev/null 2>&1") == 0);
 }

@@ -172,12 +172,12 @@ TEST_CASE("every request kind is answered through the socket", "[integration]") 
                                               {}, {}, {}}))
         == "no service bridge for service nope; call setup_service_overlay() first");
   CHECK(result_tag(send(msg::detach_container{msg::linux_pid_handle{4242}})) == std::string("ok"));
+  CHECK(result_tag(send(msg::prune_orphan_bridges{{"zl-web-b"}})) == std::string("pruned_bridges"));
 
   // Requests whose machinery belongs to later work say exactly what is missing.
   for (const msg::request& r : std::vector<msg::request>{
          msg::attach_container{msg::host_shared_handle{"vm1"}, "web", false, false, {}, {}, {}},
          msg::attach_container{msg::guest_managed_handle{"vm2"}, "web", false, false, {}, {}, {}},
-         msg::prune_orphan_bridges{{"zl-web-b"}},
          msg::nat_tick{},
        }) {
     INFO(msg::op_name(r));
