@@ -99,6 +99,14 @@ struct prune_bridges {
   std::set<std::string> protected_names;
 };
 
+// A host-shared container's /32 (/128) as an extra address on the cluster
+// device (mechanics 7.9's add_alias / remove_alias).
+struct alias_address {
+  std::string interface;
+  net::cidr address;
+  bool add = true;
+};
+
 // The global teardown's host part (mechanics 7.3 steps 2-5).
 struct revert_host_changes {};
 
@@ -119,6 +127,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::secure_overlay)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::fence_member)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::unfence_member)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::prune_bridges)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::alias_address)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::names_reply)
 
 namespace overlayd {
@@ -133,7 +142,8 @@ using bridge_manager_actor =
                    caf::replies_to<secure_overlay>::with<done_reply>,
                    caf::replies_to<fence_member>::with<done_reply>,
                    caf::replies_to<unfence_member>::with<done_reply>,
-                   caf::replies_to<prune_bridges>::with<names_reply>>;
+                   caf::replies_to<prune_bridges>::with<names_reply>,
+                   caf::replies_to<alias_address>::with<done_reply>>;
 
 class bridge_manager_state;
 

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "actors/isolation.hpp"
 #include "actors/service_overlay.hpp"
 
 namespace overlayd {
@@ -39,37 +40,6 @@ void roll_back(coordinator_pointer self, const job_ptr& job, const std::string& 
   self->request(st.bridges, caf::infinite, detach_veths{job->pid})
     .await([job, message](const done_reply&) { fail(job, message); },
            [job, message](caf::error&) { fail(job, message); });
-}
-
-// The node IP and cluster the fence rules name, with the original's
-// defaults before SetupGlobalOverlay.
-net::ip_address fence_node_ip(const coordinator_state& st) {
-  return st.node_ip.value_or(*net::ip_address::parse("10.200.0.1"));
-}
-
-void fence(coordinator_pointer self, const std::string& network, const net::ip_address& member) {
-  auto& st = self->state;
-  auto& members = st.network_members[network];
-  std::vector<net::ip_address> peers(members.begin(), members.end());
-  caf::anon_send(st.bridges,
-                 fence_member{network, member, std::move(peers), fence_node_ip(st), st.cluster_cidr});
-  members.insert(member);
-}
-
-// Drops `member` from the network's set; the fence change for the bridge
-// manager.
-unfence_member unfence(coordinator_pointer self, const std::string& network,
-                       const net::ip_address& member) {
-  auto& st = self->state;
-  std::vector<net::ip_address> remaining;
-  if (auto it = st.network_members.find(network); it != st.network_members.end()) {
-    it->second.erase(member);
-    remaining.assign(it->second.begin(), it->second.end());
-    if (it->second.empty())
-      st.network_members.erase(it);
-  }
-  return unfence_member{network, member, std::move(remaining), fence_node_ip(st),
-                        st.cluster_cidr};
 }
 
 void finish(coordinator_pointer self, const job_ptr& job) {

@@ -11,6 +11,7 @@
 #include "actors/dedicated_overlay.hpp"
 #include "actors/global_overlay.hpp"
 #include "actors/service_overlay.hpp"
+#include "actors/vm_attach.hpp"
 #include "actors/transport_conversions.hpp"
 #include "net/endpoint.hpp"
 #include "net/wireguard/keys.hpp"
@@ -152,22 +153,26 @@ public:
       st_.dns_domain = r.dns_domain;
     if (std::holds_alternative<msg::windows_container_handle>(r.handle))
       return fail("WindowsContainer attach is only supported on Windows");
-    auto* linux_pid = std::get_if<msg::linux_pid_handle>(&r.handle);
-    if (linux_pid == nullptr)
-      return not_implemented("container attach for HostShared and GuestManaged handles");
     auto rp = self_->make_response_promise<msg::response>();
-    attach_linux_container(self_, r, linux_pid->pid, rp);
+    if (auto* pid = std::get_if<msg::linux_pid_handle>(&r.handle))
+      attach_linux_container(self_, r, pid->pid, rp);
+    else if (auto* shared = std::get_if<msg::host_shared_handle>(&r.handle))
+      attach_host_shared(self_, r, shared->id, rp);
+    else if (auto* guest = std::get_if<msg::guest_managed_handle>(&r.handle))
+      attach_guest(self_, r, guest->id, rp);
     return rp;
   }
 
   reply operator()(msg::detach_container& r) {
     if (std::holds_alternative<msg::windows_container_handle>(r.handle))
       return ok(); // nothing was ever attached on Linux
-    auto* linux_pid = std::get_if<msg::linux_pid_handle>(&r.handle);
-    if (linux_pid == nullptr)
-      return not_implemented("container detach for HostShared and GuestManaged handles");
     auto rp = self_->make_response_promise<msg::response>();
-    detach_linux_container(self_, linux_pid->pid, rp);
+    if (auto* pid = std::get_if<msg::linux_pid_handle>(&r.handle))
+      detach_linux_container(self_, pid->pid, rp);
+    else if (auto* shared = std::get_if<msg::host_shared_handle>(&r.handle))
+      detach_host_shared(self_, shared->id, rp);
+    else if (auto* guest = std::get_if<msg::guest_managed_handle>(&r.handle))
+      detach_guest(self_, guest->id, rp);
     return rp;
   }
 

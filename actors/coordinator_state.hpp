@@ -95,6 +95,16 @@ struct coordinator_state {
     std::optional<std::string> isolation_network;
   };
   std::map<std::uint32_t, attachment> attached;
+  // Host-shared containers and VM guests, by their id (mechanics 7.9-7.10).
+  std::map<std::string, attachment> host_shared;
+  struct guest {
+    net::ip_address overlay_ip;
+    std::string public_key; // base64
+    std::string service;    // the pool it came from; empty: the node slice
+    std::optional<std::string> isolation_network;
+  };
+  std::map<std::string, guest> guests;
+
   // Isolation networks: their members' eth0 addresses (mechanics 7.11).
   std::map<std::string, std::set<net::ip_address>> network_members;
 

@@ -22,13 +22,12 @@ using rtnl_addr_ptr = std::unique_ptr<rtnl_addr, addr_object_releaser>;
 
 } // namespace
 
-result<void> add_address_strict(const std::string& name, const net::cidr& address) {
-  constexpr const char* op = "add_address_strict";
-  const std::string object = name + " " + address.to_address_string();
-  auto sock = rtnl::open_route_socket(op, object);
-  if (!sock)
-    return sock.err();
-  auto link = rtnl::find_link(sock->get(), op, object, name);
+namespace {
+
+// An address object for `address` on the link called `name`.
+result<rtnl_addr_ptr> address_on(nl_sock* sock, const char* op, const std::string& object,
+                                 const std::string& name, const net::cidr& address) {
+  auto link = rtnl::find_link(sock, op, object, name);
   if (!link)
     return link.err();
   auto local = rtnl::to_nl_addr(address.address(), address.prefix());
@@ -39,7 +38,36 @@ result<void> add_address_strict(const std::string& name, const net::cidr& addres
   rtnl_addr_set_family(addr.get(), address.is_v4() ? AF_INET : AF_INET6);
   rtnl_addr_set_local(addr.get(), local.get());
   rtnl_addr_set_prefixlen(addr.get(), static_cast<int>(address.prefix()));
-  if (int err = rtnl_addr_add(sock->get(), addr.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
+  return addr;
+}
+
+} // namespace
+
+result<void> add_address_strict(const std::string& name, const net::cidr& address) {
+  constexpr const char* op = "add_address_strict";
+  const std::string object = name + " " + address.to_address_string();
+  auto sock = rtnl::open_route_socket(op, object);
+  if (!sock)
+    return sock.err();
+  auto addr = address_on(sock->get(), op, object, name, address);
+  if (!addr)
+    return addr.err();
+  if (int err = rtnl_addr_add(sock->get(), addr->get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
+    return rtnl::failure(op, object, err);
+  return {};
+}
+
+result<void> delete_address(const std::string& name, const net::cidr& address) {
+  constexpr const char* op = "delete_address";
+  const std::string object = name + " " + address.to_address_string();
+  auto sock = rtnl::open_route_socket(op, object);
+  if (!sock)
+    return sock.err();
+  auto addr = address_on(sock->get(), op, object, name, address);
+  if (!addr)
+    return {}; // no link, no address
+  const int err = rtnl_addr_delete(sock->get(), addr->get(), 0);
+  if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND)
     return rtnl::failure(op, object, err);
   return {};
 }

@@ -19,6 +19,9 @@ result<void> add_address_strict(const std::string& name, const net::cidr& addres
 // Removes every address of the link, both families (before a bridge gets
 // its gateway, so a reused bridge does not keep an old subnet's address).
 // A missing link is an error.
+// A missing address or link counts as deleted.
+result<void> delete_address(const std::string& name, const net::cidr& address);
+
 result<void> flush_addresses(const std::string& name);
 
 } // namespace overlayd::platform

@@ -174,15 +174,43 @@ TEST_CASE("every request kind is answered through the socket", "[integration]") 
   CHECK(result_tag(send(msg::detach_container{msg::linux_pid_handle{4242}})) == std::string("ok"));
   CHECK(result_tag(send(msg::prune_orphan_bridges{{"zl-web-b"}})) == std::string("pruned_bridges"));
 
-  // Requests whose machinery belongs to later work say exactly what is missing.
-  for (const msg::request& r : std::vector<msg::request>{
-         msg::attach_container{msg::host_shared_handle{"vm1"}, "web", false, false, {}, {}, {}},
-         msg::attach_container{msg::guest_managed_handle{"vm2"}, "web", false, false, {}, {}, {}},
-         msg::nat_tick{},
-       }) {
-    INFO(msg::op_name(r));
-    CHECK(error_text(send(r)).rfind("not implemented yet: ", 0) == 0);
+  // Host-shared containers and VM guests hang off the cluster device.
+  auto host_shared = send(msg::attach_container{msg::host_shared_handle{"vm1"}, "web", false,
+                                                false, {}, {}, {}});
+  auto guest = send(msg::attach_container{msg::guest_managed_handle{"vm2"}, "web", false, false,
+                                          {}, {}, std::string("zlayer.internal")});
+  if (ns) {
+    REQUIRE(std::holds_alternative<msg::attach_result>(host_shared));
+    auto alias = std::get<msg::attach_result>(host_shared).ip.to_string() + "/32";
+    CHECK(ns->run("ip -o addr show dev zl-prod-a1b2-g | grep -q " + alias) == 0);
+    REQUIRE(std::holds_alternative<msg::guest_overlay_config>(guest));
+    const auto& config = std::get<msg::guest_overlay_config>(guest);
+    CHECK(config.private_key.size() == 44);
+    CHECK(config.listen_port == 51820);
+    CHECK(config.dns_domain == std::string("zlayer.internal"));
+    REQUIRE(config.peers.size() == 1);
+    CHECK(config.peers[0].allowed_ips == "10.200.0.0/16");
+    CHECK(config.peers[0].persistent_keepalive_secs == 25);
+    auto with_guest = std::get<msg::status_snapshot>(send(msg::status{}));
+    CHECK(config.peers[0].public_key == *with_guest.public_key);
+    CHECK(with_guest.peer_count == 1); // the guest (the peer above was removed)
+    CHECK(result_tag(send(msg::detach_container{msg::host_shared_handle{"vm1"}})) == std::string("ok"));
+    CHECK(result_tag(send(msg::detach_container{msg::guest_managed_handle{"vm2"}})) == std::string("ok"));
+    CHECK(ns->run("ip -o addr show dev zl-prod-a1b2-g | grep -q " + alias) != 0);
+    CHECK(std::get<msg::status_snapshot>(send(msg::status{})).peer_count == 0);
+  } else {
+    CHECK(error_text(host_shared)
+          == "host-shared attach requires the global overlay to be set up first (no utun to "
+             "alias the container /32 on)");
+    CHECK(error_text(guest)
+          == "guest-managed attach requires the global overlay to be set up first (no global "
+             "transport)");
   }
+  // Unknown ids detach quietly.
+  CHECK(result_tag(send(msg::detach_container{msg::guest_managed_handle{"nobody"}})) == std::string("ok"));
+
+  // Requests whose machinery belongs to later work say exactly what is missing.
+  CHECK(error_text(send(msg::nat_tick{})).rfind("not implemented yet: ", 0) == 0);
   CHECK(error_text(send(msg::attach_container{msg::windows_container_handle{"ctr", {}}, "web",
                                               false, false, {}, {}, {}}))
         == "WindowsContainer attach is only supported on Windows");

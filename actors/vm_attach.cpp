@@ -1,0 +1,223 @@
+#include "actors/vm_attach.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/isolation.hpp"
+#include "actors/service_overlay.hpp"
+#include "actors/transport_conversions.hpp"
+#include "net/endpoint.hpp"
+#include "net/wireguard/keys.hpp"
+
+namespace overlayd {
+
+namespace {
+
+msg::response ok() {
+  return msg::ok_result{};
+}
+
+msg::response failure(const std::string& message) {
+  return msg::error_result{message};
+}
+
+net::cidr host_prefix(const net::ip_address& ip) {
+  return net::cidr(ip, ip.max_prefix());
+}
+
+} // namespace
+
+// -- host-shared -----------------------------------------------------------------------
+
+void attach_host_shared(coordinator_pointer self, const msg::attach_container& request,
+                        const std::string& id, response_promise rp) {
+  auto& st = self->state;
+  self->request(st.ipam, caf::infinite, allocate_node_address{})
+    .await(
+      [self, request, id, rp](const address_reply& ip) mutable {
+        auto& st = self->state;
+        if (!ip) {
+          rp.deliver(failure("overlay engine error: " + ip.error_message()));
+          return;
+        }
+        if (!st.global_transport || !st.global_interface) {
+          caf::anon_send(st.ipam, release_address{*ip});
+          rp.deliver(failure("host-shared attach requires the global overlay to be set up "
+                             "first (no utun to alias the container /32 on)"));
+          return;
+        }
+        auto address = *ip;
+        self->request(st.bridges, caf::infinite,
+                      alias_address{*st.global_interface, host_prefix(address), true})
+          .await(
+            [self, request, id, address, rp](const done_reply& aliased) mutable {
+              auto& st = self->state;
+              if (!aliased) {
+                caf::anon_send(st.ipam, release_address{address});
+                rp.deliver(failure("overlay engine error: " + aliased.error_message()));
+                return;
+              }
+              if (request.isolation_network)
+                fence(self, *request.isolation_network, address);
+              st.host_shared[id] = coordinator_state::attachment{
+                address, request.service, std::nullopt, request.ephemeral,
+                request.isolation_network};
+              rp.deliver(msg::response{msg::attach_result{address, std::nullopt}});
+            },
+            [rp](caf::error& e) mutable { rp.deliver(failure(caf::to_string(e))); });
+      },
+      [rp](caf::error& e) mutable { rp.deliver(failure(caf::to_string(e))); });
+}
+
+void detach_host_shared(coordinator_pointer self, const std::string& id, response_promise rp) {
+  auto& st = self->state;
+  auto it = st.host_shared.find(id);
+  if (it == st.host_shared.end()) {
+    rp.deliver(ok());
+    return;
+  }
+  auto record = it->second;
+  st.host_shared.erase(it);
+  if (record.isolation_network)
+    caf::anon_send(st.bridges, unfence(self, *record.isolation_network, record.service_ip));
+  if (st.global_interface)
+    caf::anon_send(st.bridges,
+                   alias_address{*st.global_interface, host_prefix(record.service_ip), false});
+  caf::anon_send(st.ipam, release_address{record.service_ip});
+  rp.deliver(ok());
+}
+
+// -- VM guests -------------------------------------------------------------------------
+
+namespace {
+
+const std::string guest_prefix = "guest-managed attach requires the global overlay to be set up first ";
+
+void register_guest(coordinator_pointer self, const msg::attach_container& request,
+                    const std::string& id, net::ip_address ip, unsigned prefix,
+                    std::string pool_service, response_promise rp) {
+  auto& st = self->state;
+  auto private_key = net::wg::generate_private_key();
+  auto public_key = net::wg::key_to_base64(net::wg::public_key_from_private(private_key));
+  // The guest's one peer: this node.
+  msg::peer_spec node;
+  node.public_key = *st.transport_public_key;
+  node.endpoint = (st.node_ip ? st.node_ip->to_string() : "0.0.0.0") + ":"
+                  + std::to_string(st.overlay_port);
+  node.allowed_ips = st.cluster_cidr_text;
+  node.persistent_keepalive_secs = 25;
+  // The guest on the cluster device: no endpoint until it sends (it roams).
+  net::wg::uapi_peer_config as_peer;
+  as_peer.public_key = net::wg::public_key_from_private(private_key);
+  as_peer.allowed_ips = {host_prefix(ip)};
+  net::wg::uapi_set_request set;
+  set.peers.push_back(as_peer);
+  self->request(*st.global_transport, caf::infinite, transport_set{std::move(set)})
+    .await(
+      [self, request, id, ip, prefix, pool_service, private_key, public_key, node,
+       rp](const done_reply& added) mutable {
+        auto& st = self->state;
+        if (!added) {
+          caf::anon_send(st.ipam, release_address{ip});
+          rp.deliver(failure("overlay engine error: add_peer failed: " + added.error_message()));
+          return;
+        }
+        st.global_peers[public_key] =
+          msg::peer_spec{public_key, "0.0.0.0:0", host_prefix(ip).to_address_string(), 0, {}};
+        if (request.isolation_network)
+          fence(self, *request.isolation_network, ip);
+        st.guests[id] = coordinator_state::guest{ip, public_key, pool_service,
+                                                 request.isolation_network};
+        msg::guest_overlay_config config;
+        config.overlay_ip = ip;
+        config.prefix_len = static_cast<std::uint8_t>(prefix);
+        config.private_key = net::wg::key_to_base64(private_key);
+        config.public_key = public_key;
+        config.listen_port = st.overlay_port;
+        config.peers = {node};
+        config.dns_server = request.dns_server;
+        if (!config.dns_server && st.dns_server_addr)
+          if (auto e = net::parse_endpoint(*st.dns_server_addr))
+            config.dns_server = e->address;
+        config.dns_domain = request.dns_domain ? request.dns_domain : st.dns_domain;
+        rp.deliver(msg::response{std::move(config)});
+      },
+      [self, ip, rp](caf::error& e) mutable {
+        caf::anon_send(self->state.ipam, release_address{ip});
+        rp.deliver(failure(caf::to_string(e)));
+      });
+}
+
+} // namespace
+
+void attach_guest(coordinator_pointer self, const msg::attach_container& request,
+                  const std::string& id, response_promise rp) {
+  auto& st = self->state;
+  if (!st.transport_public_key) {
+    rp.deliver(failure(guest_prefix + "(no node WireGuard public key)"));
+    return;
+  }
+  if (!st.global_transport) {
+    rp.deliver(failure(guest_prefix + "(no global transport)"));
+    return;
+  }
+  auto bridge = bridge_of(st, request.service);
+  if (bridge) {
+    auto b = *bridge;
+    self->request(st.ipam, caf::infinite, allocate_pool_address{b.name})
+      .await(
+        [self, request, id, b, rp](const address_reply& ip) mutable {
+          if (!ip) {
+            rp.deliver(failure("overlay engine error: service bridge " + b.name + " subnet "
+                               + b.subnet.to_string() + " exhausted"));
+            return;
+          }
+          register_guest(self, request, id, *ip, b.subnet.prefix(), request.service, rp);
+        },
+        [rp](caf::error& e) mutable { rp.deliver(failure(caf::to_string(e))); });
+    return;
+  }
+  self->request(st.ipam, caf::infinite, allocate_node_address{})
+    .await(
+      [self, request, id, rp](const address_reply& ip) mutable {
+        if (!ip) {
+          rp.deliver(failure("overlay engine error: " + ip.error_message()));
+          return;
+        }
+        register_guest(self, request, id, *ip, self->state.node_slice.prefix(), "", rp);
+      },
+      [rp](caf::error& e) mutable { rp.deliver(failure(caf::to_string(e))); });
+}
+
+void detach_guest(coordinator_pointer self, const std::string& id, response_promise rp) {
+  auto& st = self->state;
+  auto it = st.guests.find(id);
+  if (it == st.guests.end()) {
+    rp.deliver(ok());
+    return;
+  }
+  auto record = it->second;
+  st.guests.erase(it);
+  st.global_peers.erase(record.public_key);
+  // A Dedicated service's guest was registered on the cluster device too
+  // (Linux), so that is where it goes from.
+  if (st.global_transport) {
+    if (auto key = net::wg::key_from_base64(record.public_key)) {
+      net::wg::uapi_peer_config gone;
+      gone.public_key = *key;
+      gone.remove = true;
+      net::wg::uapi_set_request set;
+      set.peers.push_back(gone);
+      caf::anon_send(*st.global_transport, transport_set{std::move(set)});
+    }
+  }
+  if (record.isolation_network)
+    caf::anon_send(st.bridges, unfence(self, *record.isolation_network, record.overlay_ip));
+  caf::anon_send(st.ipam, release_address{record.overlay_ip});
+  rp.deliver(ok());
+}
+
+} // namespace overlayd
