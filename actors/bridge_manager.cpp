@@ -240,6 +240,15 @@ bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self
     [&st](const fence_member& r) { return st.fence(r); },
     [&st](const unfence_member& r) { return st.unfence(r); },
     [&st](const prune_bridges& r) { return st.prune(r); },
+    [](const device_route& r) -> done_reply {
+      auto network = r.prefix.network();
+      auto done = r.add ? platform::replace_route_via_dev(network, r.prefix.prefix(), r.interface,
+                                                          std::nullopt)
+                        : platform::delete_route_via_dev(network, r.prefix.prefix(), r.interface);
+      if (!done)
+        return done.err();
+      return true;
+    },
     [](const alias_address& r) -> done_reply {
       auto done = r.add ? platform::add_address(r.interface, r.address)
                         : platform::delete_address(r.interface, r.address);

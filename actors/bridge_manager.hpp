@@ -107,6 +107,14 @@ struct alias_address {
   bool add = true;
 };
 
+// A route for `prefix` through a device (a Dedicated service's remote
+// subnets through its own WireGuard device); it goes with the device.
+struct device_route {
+  std::string interface;
+  net::cidr prefix;
+  bool add = true;
+};
+
 // The global teardown's host part (mechanics 7.3 steps 2-5).
 struct revert_host_changes {};
 
@@ -128,6 +136,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::fence_member)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::unfence_member)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::prune_bridges)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::alias_address)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::device_route)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::names_reply)
 
 namespace overlayd {
@@ -143,7 +152,8 @@ using bridge_manager_actor =
                    caf::replies_to<fence_member>::with<done_reply>,
                    caf::replies_to<unfence_member>::with<done_reply>,
                    caf::replies_to<prune_bridges>::with<names_reply>,
-                   caf::replies_to<alias_address>::with<done_reply>>;
+                   caf::replies_to<alias_address>::with<done_reply>,
+                   caf::replies_to<device_route>::with<done_reply>>;
 
 class bridge_manager_state;
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -218,9 +220,10 @@ public:
     auto config = peer_config_from_spec(r.peer);
     if (!config)
       return engine_error("add_peer failed: " + config.error_message());
+    auto routes = service_routes(r.scope, config->allowed_ips, true);
     net::wg::uapi_set_request set;
     set.peers.push_back(std::move(*config));
-    return change_device(*device, transport_set{std::move(set)}, "add_peer");
+    return change_device(*device, transport_set{std::move(set)}, "add_peer", routes);
   }
 
   reply operator()(msg::remove_peer& r) {
@@ -327,6 +330,23 @@ private:
     return fail("no dedicated overlay for service " + scope.service);
   }
 
+  // A Dedicated service's device carries its remote subnets only if they
+  // are routed through it (DECISIONS 17); the global device's cluster
+  // route covers its peers already.
+  std::function<void()> service_routes(const msg::peer_scope& scope,
+                                       std::vector<net::cidr> prefixes, bool add) {
+    auto* service = std::get_if<msg::service_scope>(&scope);
+    if (service == nullptr)
+      return {};
+    auto device = st_.dedicated.find(service->service);
+    if (device == st_.dedicated.end())
+      return {};
+    return [bridges = st_.bridges, interface = device->second.interface, prefixes, add] {
+      for (const auto& prefix : prefixes)
+        caf::anon_send(bridges, device_route{interface, prefix, add});
+    };
+  }
+
   const transport_actor* dedicated_device(const std::string& service) const {
     auto it = st_.dedicated.find(service);
     return it == st_.dedicated.end() ? nullptr : &it->second.actor;
@@ -353,17 +373,22 @@ private:
     auto key = net::wg::key_from_base64(pubkey);
     if (!key)
       return engine_error(std::string(what) + " failed: " + key.error_message());
-    return change_device(*device, transport_allowed_ip{*key, *prefix, add}, what);
+    return change_device(*device, transport_allowed_ip{*key, *prefix, add}, what,
+                         service_routes(scope, {*prefix}, add));
   }
 
-  // Sends a change to a device and answers ok, or "<what> failed: <why>".
+  // Sends a change to a device and answers ok, or "<what> failed: <why>";
+  // `then` runs after a change that took.
   template <class Change>
-  reply change_device(const transport_actor& device, Change change, const char* what) {
+  reply change_device(const transport_actor& device, Change change, const char* what,
+                      std::function<void()> then = {}) {
     auto rp = self_->make_response_promise<msg::response>();
     std::string operation = what;
     self_->request(device, caf::infinite, std::move(change))
       .await(
-        [rp, operation](const done_reply& done) mutable {
+        [rp, operation, then](const done_reply& done) mutable {
+          if (done && then)
+            then();
           rp.deliver(done ? ok() : engine_error(operation + " failed: " + done.error_message()));
         },
         [rp, operation](caf::error& e) mutable {

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "actors/service_overlay.hpp"
 #include "net/first_usable_ip.hpp"
 #include "net/interface_name.hpp"
 #include "net/wireguard/keys.hpp"
@@ -68,7 +69,13 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
   config.device.listen_address = platform::wireguard_bind_address(overlay_ip);
   config.private_key = s->private_key;
   config.listen_port = s->port;
-  config.address = net::cidr(overlay_ip, subnet.prefix());
+  // DECISIONS 17, worked out in namespaces (tests/integration/
+  // dedicated_routing_test.cpp): the service bridge owns the subnet
+  // (gateway = first usable, the connected route for local containers);
+  // the device takes the same address as a /32 only, so the two never
+  // hold the same connected route, and remote nodes' subnets of the
+  // service are routed through the device as their allowed IPs arrive.
+  config.address = net::cidr(overlay_ip, overlay_ip.max_prefix());
   auto up = platform::bring_up_wg_interface(config);
   if (!up.device) {
     const char* what = up.failure.stage == platform::bring_up_stage::create
@@ -107,10 +114,16 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
       [](caf::error&) {});
   spdlog::info("dedicated overlay {} up: {} on {} port {}", s->service, s->interface,
                config.address.to_address_string(), s->port);
-  // The service bridge (issue 4's plumbing) is not made here yet, so the
-  // answer names the device itself.
-  s->rp.deliver(info_of(record, s->interface));
+  auto answer = record; // the record stays even if the bridge then fails (as the original)
   st.dedicated.emplace(s->service, std::move(record));
+  ensure_service_bridge(self, s->service, false,
+                        [s, answer](result<coordinator_state::service_bridge> bridge) {
+                          if (!bridge) {
+                            s->rp.deliver(msg::response{msg::error_result{bridge.error_message()}});
+                            return;
+                          }
+                          s->rp.deliver(info_of(answer, bridge->name));
+                        });
 }
 
 // Step 3: the subnet, keyed like the Auto path's.
@@ -169,7 +182,9 @@ void set_up_dedicated_overlay(coordinator_pointer self, const std::string& servi
                               response_promise rp) {
   auto& st = self->state;
   if (auto it = st.dedicated.find(service); it != st.dedicated.end()) {
-    rp.deliver(info_of(it->second, it->second.interface));
+    auto bridge = st.service_bridges.find(service);
+    rp.deliver(info_of(it->second, bridge != st.service_bridges.end() ? bridge->second.name
+                                                                      : it->second.interface));
     return;
   }
   auto s = std::make_shared<dedicated_setup>();

@@ -114,20 +114,34 @@ void set_up_service_bridge(coordinator_pointer self, const std::string& service,
     return;
   }
   // Auto and Isolated (the fence comes with attach's isolation_network).
+  ensure_service_bridge(self, service, true,
+                        [rp](result<coordinator_state::service_bridge> made) mutable {
+                          if (!made)
+                            return deliver_error(rp, made.err());
+                          rp.deliver(info(made->name, msg::overlay_mode::automatic));
+                        });
+}
+
+void ensure_service_bridge(coordinator_pointer self, const std::string& service,
+                           bool route_on_cluster,
+                           std::function<void(result<coordinator_state::service_bridge>)> done) {
+  auto& st = self->state;
   if (auto it = st.service_bridges.find(service); it != st.service_bridges.end()) {
-    rp.deliver(info(it->second.name, msg::overlay_mode::automatic));
+    done(it->second);
     return;
   }
   auto name = net::make_interface_name({st.deployment, st.instance_id, service}, "b");
   make_bridge_for(self, service, name,
-                  [self, service, rp](result<coordinator_state::service_bridge> made) mutable {
-                    if (!made)
-                      return deliver_error(rp, made.err());
-                    auto& st = self->state;
-                    st.service_bridges[service] = *made;
-                    st.service_interfaces[service] = made->name;
-                    route_subnet_to_node(self, made->subnet, true);
-                    rp.deliver(info(made->name, msg::overlay_mode::automatic));
+                  [self, service, route_on_cluster,
+                   done](result<coordinator_state::service_bridge> made) {
+                    if (made) {
+                      auto& st = self->state;
+                      st.service_bridges[service] = *made;
+                      st.service_interfaces[service] = made->name;
+                      if (route_on_cluster)
+                        route_subnet_to_node(self, made->subnet, true);
+                    }
+                    done(std::move(made));
                   });
 }
 

@@ -20,6 +20,13 @@ inline constexpr const char* shared_bridge_key = "__zlayer_shared_bridge__";
 void set_up_service_bridge(coordinator_pointer self, const std::string& service,
                            msg::overlay_mode mode, response_promise rp);
 
+// The service's per-service bridge, made if missing (idempotent). With
+// `route_on_cluster` its subnet is routed to this node on the cluster
+// device, as Auto does; a Dedicated service routes it on its own device.
+void ensure_service_bridge(coordinator_pointer self, const std::string& service,
+                           bool route_on_cluster,
+                           std::function<void(result<coordinator_state::service_bridge>)> done);
+
 // mechanics 7.5 steps 2-5; never fails.
 void take_down_service_bridge(coordinator_pointer self, const std::string& service);
 

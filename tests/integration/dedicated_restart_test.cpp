@@ -48,6 +48,7 @@ TEST_CASE("a dedicated service keeps its key, port and interface across restarts
   REQUIRE(ns.ok());
   temp_dir dir;
   msg::service_overlay_info web;
+  const std::string web_device = "zl---web-d";
   {
     daemon_process daemon(dir.path(), {}, &ns);
     REQUIRE(daemon.started());
@@ -58,7 +59,10 @@ TEST_CASE("a dedicated service keeps its key, port and interface across restarts
     CHECK(web.wg_port == std::uint16_t{51421});
     CHECK(web.subnet == std::string("10.200.187.128/26"));
     CHECK(web.overlay_ip->to_string() == "10.200.187.129");
+    // The bridge owns the subnet; the device has the same address as a /32
+    // (DECISIONS 17).
     CHECK(ns.run("ip -o addr show dev " + web.name + " | grep -q 10.200.187.129/26") == 0);
+    CHECK(ns.run("ip -o addr show dev " + web_device + " | grep -q 10.200.187.129/32") == 0);
     // Asking again answers the same device.
     CHECK(dedicated(*conn, "web").wg_public_key == web.wg_public_key);
     auto api = dedicated(*conn, "api");
@@ -91,6 +95,7 @@ TEST_CASE("a dedicated service keeps its key, port and interface across restarts
     REQUIRE(s.dedicated_services.size() == 2);
     CHECK(s.dedicated_services[1].service == "web");
     CHECK(s.dedicated_services[1].listen_port == 51421);
+    CHECK(s.dedicated_services[1].interface == web_device);
     CHECK(s.dedicated_services[1].peer_count == 1);
 
     struct stat st {};
@@ -99,8 +104,10 @@ TEST_CASE("a dedicated service keeps its key, port and interface across restarts
     daemon.signal(SIGTERM);
     CHECK(daemon.wait_exit(10) == 0);
   }
-  // The device went with the process; the identity stayed on disk.
-  CHECK(ns.run("ip link show " + web.name + " >/dev/null 2>&1") != 0);
+  // The device went with the process, the bridge stayed (DECISIONS 14);
+  // the identity stayed on disk.
+  CHECK(ns.run("ip link show " + web_device + " >/dev/null 2>&1") != 0);
+  CHECK(ns.run("ip link show " + web.name + " >/dev/null 2>&1") == 0);
   CHECK(read_all(dir.path() + "/agent_network.json").find("\"owner\": \"service:web\"")
         != std::string::npos);
 
@@ -120,6 +127,7 @@ TEST_CASE("a dedicated service keeps its key, port and interface across restarts
   REQUIRE(down.ok());
   CHECK(std::holds_alternative<msg::ok_result>(*down));
   CHECK(ns.run("ip link show " + web.name + " >/dev/null 2>&1") != 0);
+  CHECK(ns.run("ip link show " + web_device + " >/dev/null 2>&1") != 0);
   CHECK(dedicated(*conn, "cache").wg_port == std::uint16_t{51421});
   CHECK(read_all(dir.path() + "/agent_network.json").find("\"owner\": \"service:web\"")
         == std::string::npos);

@@ -111,3 +111,54 @@ TEST_CASE("a container reaches its service's container on another node", "[integ
   REQUIRE(status.peers.size() == 1);
   CHECK(status.peers[0].last_handshake_unix_secs > 0);
 }
+
+TEST_CASE("a Dedicated service's containers talk across nodes through its own device",
+          "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces, TUN)");
+    return;
+  }
+  node one("d1");
+  node two("d2");
+  REQUIRE(one.daemon.started());
+  REQUIRE(two.daemon.started());
+  REQUIRE(overlayd::testing::connect_namespaces(one.ns, "192.168.80.1/24", two.ns,
+                                                "192.168.80.2/24"));
+  auto c1 = client_connection::connect(one.daemon.socket_path());
+  auto c2 = client_connection::connect(two.daemon.socket_path());
+  REQUIRE(c1.ok());
+  REQUIRE(c2.ok());
+  // No global overlay at all: only the dedicated devices carry traffic.
+  call(*c1, msg::set_local_node_id{1});
+  call(*c2, msg::set_local_node_id{2});
+  auto db1 = std::get<msg::service_overlay_info>(
+    call(*c1, msg::setup_service_overlay{"db", msg::overlay_mode::dedicated}));
+  auto db2 = std::get<msg::service_overlay_info>(
+    call(*c2, msg::setup_service_overlay{"db", msg::overlay_mode::dedicated}));
+  REQUIRE(db1.subnet != db2.subnet);
+  // The main daemon's part: each node's db device learns the other's.
+  auto introduce = [](client_connection& to, const msg::service_overlay_info& other,
+                      const char* host) {
+    auto endpoint = std::string(host) + ":" + std::to_string(*other.wg_port);
+    REQUIRE(std::holds_alternative<msg::ok_result>(call(
+      to, msg::add_peer{msg::peer_spec{*other.wg_public_key, endpoint, *other.subnet, 0, {}},
+                        msg::service_scope{"db"}})));
+  };
+  introduce(*c1, db2, "192.168.80.2");
+  introduce(*c2, db1, "192.168.80.1");
+
+  container a("d-ca");
+  container b("d-cb");
+  auto attach = [](client_connection& c, const container& x) {
+    auto r = call(c, msg::attach_container{msg::linux_pid_handle{x.pid}, "db", false, false,
+                                           {}, {}, {}});
+    REQUIRE(std::holds_alternative<msg::attach_result>(r));
+    return std::get<msg::attach_result>(r).ip.to_string();
+  };
+  auto ip_a = attach(*c1, a);
+  auto ip_b = attach(*c2, b);
+  CHECK(a.ns.run("ping -c 3 -i 0.2 -W 2 " + ip_b + " >/dev/null") == 0);
+  CHECK(b.ns.run("ping -c 3 -i 0.2 -W 2 " + ip_a + " >/dev/null") == 0);
+  // Through the db device, not around it.
+  CHECK(one.ns.run("ip route get " + ip_b + " | grep -q \"dev zl---db-d\"") == 0);
+}
