@@ -96,17 +96,36 @@ namespace {
 
 const std::string guest_prefix = "guest-managed attach requires the global overlay to be set up first ";
 
+// The device a guest of `service` joins: its Dedicated device when it has
+// one (DECISIONS 16), else the cluster device.
+struct guest_device {
+  transport_actor actor;
+  std::string public_key;
+  std::uint16_t port = 0;
+};
+
+guest_device device_for_guest(const coordinator_state& st, const std::string& service) {
+  auto mode = st.service_modes.find(service);
+  auto dedicated = st.dedicated.find(service);
+  if (mode != st.service_modes.end() && mode->second == msg::overlay_mode::dedicated
+      && dedicated != st.dedicated.end())
+    return {dedicated->second.actor, dedicated->second.public_key,
+            dedicated->second.listen_port};
+  return {*st.global_transport, *st.transport_public_key, st.overlay_port};
+}
+
 void register_guest(coordinator_pointer self, const msg::attach_container& request,
                     const std::string& id, net::ip_address ip, unsigned prefix,
                     std::string pool_service, response_promise rp) {
   auto& st = self->state;
+  auto device = device_for_guest(st, request.service);
   auto private_key = net::wg::generate_private_key();
   auto public_key = net::wg::key_to_base64(net::wg::public_key_from_private(private_key));
-  // The guest's one peer: this node.
+  // The guest's one peer: this node's device.
   msg::peer_spec node;
-  node.public_key = *st.transport_public_key;
+  node.public_key = device.public_key;
   node.endpoint = (st.node_ip ? st.node_ip->to_string() : "0.0.0.0") + ":"
-                  + std::to_string(st.overlay_port);
+                  + std::to_string(device.port);
   node.allowed_ips = st.cluster_cidr_text;
   node.persistent_keepalive_secs = 25;
   // The guest on the cluster device: no endpoint until it sends (it roams).
@@ -115,9 +134,9 @@ void register_guest(coordinator_pointer self, const msg::attach_container& reque
   as_peer.allowed_ips = {host_prefix(ip)};
   net::wg::uapi_set_request set;
   set.peers.push_back(as_peer);
-  self->request(*st.global_transport, caf::infinite, transport_set{std::move(set)})
+  self->request(device.actor, caf::infinite, transport_set{std::move(set)})
     .await(
-      [self, request, id, ip, prefix, pool_service, private_key, public_key, node,
+      [self, request, id, ip, prefix, pool_service, private_key, public_key, node, device,
        rp](const done_reply& added) mutable {
         auto& st = self->state;
         if (!added) {
@@ -136,7 +155,7 @@ void register_guest(coordinator_pointer self, const msg::attach_container& reque
         config.prefix_len = static_cast<std::uint8_t>(prefix);
         config.private_key = net::wg::key_to_base64(private_key);
         config.public_key = public_key;
-        config.listen_port = st.overlay_port;
+        config.listen_port = device.port;
         config.peers = {node};
         config.dns_server = request.dns_server;
         if (!config.dns_server && st.dns_server_addr)
@@ -202,17 +221,18 @@ void detach_guest(coordinator_pointer self, const std::string& id, response_prom
   auto record = it->second;
   st.guests.erase(it);
   st.global_peers.erase(record.public_key);
-  // A Dedicated service's guest was registered on the cluster device too
-  // (Linux), so that is where it goes from.
-  if (st.global_transport) {
-    if (auto key = net::wg::key_from_base64(record.public_key)) {
-      net::wg::uapi_peer_config gone;
-      gone.public_key = *key;
-      gone.remove = true;
-      net::wg::uapi_set_request set;
-      set.peers.push_back(gone);
-      caf::anon_send(*st.global_transport, transport_set{std::move(set)});
-    }
+  // From the device it joined (DECISIONS 16: a Dedicated service's own).
+  auto dedicated = st.dedicated.find(record.service);
+  std::optional<transport_actor> device = st.global_transport;
+  if (dedicated != st.dedicated.end())
+    device = dedicated->second.actor;
+  if (auto key = net::wg::key_from_base64(record.public_key); key && device) {
+    net::wg::uapi_peer_config gone;
+    gone.public_key = *key;
+    gone.remove = true;
+    net::wg::uapi_set_request set;
+    set.peers.push_back(gone);
+    caf::anon_send(*device, transport_set{std::move(set)});
   }
   if (record.isolation_network)
     caf::anon_send(st.bridges, unfence(self, *record.isolation_network, record.overlay_ip));

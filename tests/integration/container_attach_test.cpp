@@ -109,6 +109,16 @@ TEST_CASE("containers attach to a service bridge and reach each other", "[integr
   REQUIRE(std::holds_alternative<msg::attach_result>(again));
   CHECK(std::get<msg::attach_result>(again).ip.to_string() == "10.200.187.130");
 
+  // A Shared-mode service's containers go on the node-wide shared bridge.
+  auto lobby = call(*conn, msg::setup_service_overlay{"lobby", msg::overlay_mode::shared});
+  REQUIRE(std::holds_alternative<msg::service_overlay_info>(lobby));
+  CHECK(std::get<msg::service_overlay_info>(lobby).name == "zl---shared-sh");
+  container c3("attach-c3");
+  auto a3 = call(*conn, attach_pid(c3.pid, "lobby"));
+  REQUIRE(std::holds_alternative<msg::attach_result>(a3));
+  CHECK(std::get<msg::attach_result>(a3).ip.to_string() == "10.200.90.66");
+  CHECK(c3.ns.run("ip route | grep -q \"default via 10.200.90.65 dev eth0\"") == 0);
+
   // The global teardown leaves the node as it was.
   CHECK(std::holds_alternative<msg::ok_result>(call(*conn, msg::teardown_global_overlay{})));
   CHECK(host_snapshot(node) == before);

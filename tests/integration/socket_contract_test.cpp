@@ -198,6 +198,24 @@ TEST_CASE("every request kind is answered through the socket", "[integration]") 
     CHECK(result_tag(send(msg::detach_container{msg::guest_managed_handle{"vm2"}})) == std::string("ok"));
     CHECK(ns->run("ip -o addr show dev zl-prod-a1b2-g | grep -q " + alias) != 0);
     CHECK(std::get<msg::status_snapshot>(send(msg::status{})).peer_count == 0);
+
+    // A Dedicated service's guest joins that service's device (DECISIONS 16).
+    auto db = send(msg::setup_service_overlay{"db", msg::overlay_mode::dedicated});
+    REQUIRE(std::holds_alternative<msg::service_overlay_info>(db));
+    auto db_guest = send(msg::attach_container{msg::guest_managed_handle{"vm3"}, "db", false,
+                                               false, {}, {}, {}});
+    REQUIRE(std::holds_alternative<msg::guest_overlay_config>(db_guest));
+    const auto& db_config = std::get<msg::guest_overlay_config>(db_guest);
+    CHECK(db_config.peers.at(0).public_key
+          == *std::get<msg::service_overlay_info>(db).wg_public_key);
+    CHECK(db_config.listen_port == *std::get<msg::service_overlay_info>(db).wg_port);
+    auto dedicated_peers = [&] {
+      auto st = std::get<msg::status_snapshot>(send(msg::status{}));
+      return std::make_pair(st.peer_count, st.dedicated_services.at(0).peer_count);
+    };
+    CHECK(dedicated_peers() == std::make_pair(0u, 1u));
+    CHECK(result_tag(send(msg::detach_container{msg::guest_managed_handle{"vm3"}})) == std::string("ok"));
+    CHECK(dedicated_peers() == std::make_pair(0u, 0u));
   } else {
     CHECK(error_text(host_shared)
           == "host-shared attach requires the global overlay to be set up first (no utun to "
