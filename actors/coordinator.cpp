@@ -12,6 +12,7 @@
 #include "actors/container_attach.hpp"
 #include "actors/dedicated_overlay.hpp"
 #include "actors/global_overlay.hpp"
+#include "actors/replies.hpp"
 #include "actors/service_overlay.hpp"
 #include "actors/vm_attach.hpp"
 #include "actors/transport_conversions.hpp"
@@ -25,27 +26,8 @@ namespace {
 using self_pointer = coordinator_actor::stateful_pointer<coordinator_state>;
 using reply = caf::result<msg::response>;
 
-msg::response ok() {
-  return msg::ok_result{};
-}
-
 bool lies_within(const net::cidr& inner, const net::cidr& outer) {
   return inner.prefix() >= outer.prefix() && outer.contains(inner.network());
-}
-
-msg::response fail(std::string message) {
-  return msg::error_result{std::move(message)};
-}
-
-// Requests whose machinery belongs to a later piece of work answer this, so
-// the main daemon learns exactly what is missing.
-msg::response not_implemented(const char* what) {
-  return fail(std::string("not implemented yet: ") + what);
-}
-
-// The Display text of OverlaydError::Overlay.
-msg::response engine_error(const std::string& message) {
-  return fail("overlay engine error: " + message);
 }
 
 // One handler per request (mechanics.md section 7). Handlers that wait on

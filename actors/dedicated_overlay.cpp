@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "actors/service_overlay.hpp"
+#include "actors/replies.hpp"
 #include "net/first_usable_ip.hpp"
 #include "net/interface_name.hpp"
 #include "net/wireguard/keys.hpp"
@@ -22,10 +23,6 @@ namespace {
 
 std::string owner_of(const std::string& service) {
   return "service:" + service;
-}
-
-msg::response engine_error(const std::string& message) {
-  return msg::error_result{"overlay engine error: " + message};
 }
 
 msg::response info_of(const coordinator_state::dedicated_transport& d, std::string name) {

@@ -6,16 +6,13 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/replies.hpp"
 #include "net/interface_name.hpp"
 #include "net/wireguard/keys.hpp"
 
 namespace overlayd {
 
 namespace {
-
-msg::response engine_error(const std::string& message) {
-  return msg::error_result{"overlay engine error: " + message};
-}
 
 msg::response info(const std::string& name, msg::overlay_mode mode) {
   msg::service_overlay_info out;

@@ -7,6 +7,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/isolation.hpp"
+#include "actors/replies.hpp"
 #include "actors/service_overlay.hpp"
 #include "actors/transport_conversions.hpp"
 #include "net/endpoint.hpp"
@@ -15,14 +16,6 @@
 namespace overlayd {
 
 namespace {
-
-msg::response ok() {
-  return msg::ok_result{};
-}
-
-msg::response failure(const std::string& message) {
-  return msg::error_result{message};
-}
 
 net::cidr host_prefix(const net::ip_address& ip) {
   return net::cidr(ip, ip.max_prefix());
@@ -40,12 +33,12 @@ void attach_host_shared(coordinator_pointer self, const msg::attach_container& r
       [self, request, id, rp](const address_reply& ip) mutable {
         auto& st = self->state;
         if (!ip) {
-          rp.deliver(failure("overlay engine error: " + ip.error_message()));
+          rp.deliver(fail("overlay engine error: " + ip.error_message()));
           return;
         }
         if (!st.global_transport || !st.global_interface) {
           caf::anon_send(st.ipam, release_address{*ip});
-          rp.deliver(failure("host-shared attach requires the global overlay to be set up "
+          rp.deliver(fail("host-shared attach requires the global overlay to be set up "
                              "first (no utun to alias the container /32 on)"));
           return;
         }
@@ -57,7 +50,7 @@ void attach_host_shared(coordinator_pointer self, const msg::attach_container& r
               auto& st = self->state;
               if (!aliased) {
                 caf::anon_send(st.ipam, release_address{address});
-                rp.deliver(failure("overlay engine error: " + aliased.error_message()));
+                rp.deliver(fail("overlay engine error: " + aliased.error_message()));
                 return;
               }
               if (request.isolation_network)
@@ -67,9 +60,9 @@ void attach_host_shared(coordinator_pointer self, const msg::attach_container& r
                 request.isolation_network};
               rp.deliver(msg::response{msg::attach_result{address, std::nullopt}});
             },
-            [rp](caf::error& e) mutable { rp.deliver(failure(caf::to_string(e))); });
+            [rp](caf::error& e) mutable { rp.deliver(fail(caf::to_string(e))); });
       },
-      [rp](caf::error& e) mutable { rp.deliver(failure(caf::to_string(e))); });
+      [rp](caf::error& e) mutable { rp.deliver(fail(caf::to_string(e))); });
 }
 
 void detach_host_shared(coordinator_pointer self, const std::string& id, response_promise rp) {
@@ -141,7 +134,7 @@ void register_guest(coordinator_pointer self, const msg::attach_container& reque
         auto& st = self->state;
         if (!added) {
           caf::anon_send(st.ipam, release_address{ip});
-          rp.deliver(failure("overlay engine error: add_peer failed: " + added.error_message()));
+          rp.deliver(fail("overlay engine error: add_peer failed: " + added.error_message()));
           return;
         }
         st.global_peers[public_key] =
@@ -166,7 +159,7 @@ void register_guest(coordinator_pointer self, const msg::attach_container& reque
       },
       [self, ip, rp](caf::error& e) mutable {
         caf::anon_send(self->state.ipam, release_address{ip});
-        rp.deliver(failure(caf::to_string(e)));
+        rp.deliver(fail(caf::to_string(e)));
       });
 }
 
@@ -176,11 +169,11 @@ void attach_guest(coordinator_pointer self, const msg::attach_container& request
                   const std::string& id, response_promise rp) {
   auto& st = self->state;
   if (!st.transport_public_key) {
-    rp.deliver(failure(guest_prefix + "(no node WireGuard public key)"));
+    rp.deliver(fail(guest_prefix + "(no node WireGuard public key)"));
     return;
   }
   if (!st.global_transport) {
-    rp.deliver(failure(guest_prefix + "(no global transport)"));
+    rp.deliver(fail(guest_prefix + "(no global transport)"));
     return;
   }
   auto bridge = bridge_of(st, request.service);
@@ -190,25 +183,25 @@ void attach_guest(coordinator_pointer self, const msg::attach_container& request
       .await(
         [self, request, id, b, rp](const address_reply& ip) mutable {
           if (!ip) {
-            rp.deliver(failure("overlay engine error: service bridge " + b.name + " subnet "
+            rp.deliver(fail("overlay engine error: service bridge " + b.name + " subnet "
                                + b.subnet.to_string() + " exhausted"));
             return;
           }
           register_guest(self, request, id, *ip, b.subnet.prefix(), request.service, rp);
         },
-        [rp](caf::error& e) mutable { rp.deliver(failure(caf::to_string(e))); });
+        [rp](caf::error& e) mutable { rp.deliver(fail(caf::to_string(e))); });
     return;
   }
   self->request(st.ipam, caf::infinite, allocate_node_address{})
     .await(
       [self, request, id, rp](const address_reply& ip) mutable {
         if (!ip) {
-          rp.deliver(failure("overlay engine error: " + ip.error_message()));
+          rp.deliver(fail("overlay engine error: " + ip.error_message()));
           return;
         }
         register_guest(self, request, id, *ip, self->state.node_slice.prefix(), "", rp);
       },
-      [rp](caf::error& e) mutable { rp.deliver(failure(caf::to_string(e))); });
+      [rp](caf::error& e) mutable { rp.deliver(fail(caf::to_string(e))); });
 }
 
 void detach_guest(coordinator_pointer self, const std::string& id, response_promise rp) {

@@ -8,6 +8,7 @@
 
 #include "app/client_connection.hpp"
 #include "daemon_process.hpp"
+#include "overlay_fixtures.hpp"
 #include "netns.hpp"
 
 using overlayd::app::client_connection;
@@ -15,30 +16,11 @@ using overlayd::testing::daemon_process;
 using overlayd::testing::network_namespace;
 using overlayd::testing::temp_dir;
 namespace msg = overlayd::msg;
+using overlayd::testing::call;
+using overlayd::testing::container;
+using overlayd::testing::error_of;
 
 namespace {
-
-// A "container": a sleeping process in a namespace of its own.
-struct container {
-  explicit container(const char* label) : ns(label) {
-    ns.run("sleep 600 >/dev/null 2>&1 &");
-    auto pids = ns.output_of("ip netns pids " + ns.name());
-    pid = static_cast<std::uint32_t>(std::stoul(pids.empty() ? "0" : pids));
-  }
-  network_namespace ns;
-  std::uint32_t pid = 0;
-};
-
-msg::response call(client_connection& c, const msg::request& r) {
-  auto response = c.call(r);
-  REQUIRE(response.ok());
-  return *response;
-}
-
-std::string error_of(const msg::response& r) {
-  auto* e = std::get_if<msg::error_result>(&r);
-  return e ? e->message : std::string("(no error)");
-}
 
 msg::attach_container attach_pid(std::uint32_t pid, const std::string& service,
                                  bool ephemeral = false) {

@@ -4,6 +4,7 @@
 
 #include "app/client_connection.hpp"
 #include "daemon_process.hpp"
+#include "overlay_fixtures.hpp"
 #include "netns.hpp"
 
 using overlayd::app::client_connection;
@@ -11,28 +12,16 @@ using overlayd::testing::daemon_process;
 using overlayd::testing::network_namespace;
 using overlayd::testing::temp_dir;
 namespace msg = overlayd::msg;
+using overlayd::testing::call;
+using overlayd::testing::overlay_node;
 
 namespace {
-
-msg::response call(client_connection& conn, const msg::request& r) {
-  auto response = conn.call(r);
-  REQUIRE(response.ok());
-  return *response;
-}
 
 msg::status_snapshot status_of(client_connection& conn) {
   auto r = call(conn, msg::status{});
   REQUIRE(std::holds_alternative<msg::status_snapshot>(r));
   return std::get<msg::status_snapshot>(r);
 }
-
-struct overlay_node {
-  explicit overlay_node(const char* label) : ns(label), daemon(daemon_dir.path(), {}, &ns) {}
-
-  network_namespace ns;
-  temp_dir daemon_dir;
-  daemon_process daemon;
-};
 
 } // namespace
 

@@ -5,6 +5,7 @@
 
 #include "app/client_connection.hpp"
 #include "daemon_process.hpp"
+#include "overlay_fixtures.hpp"
 #include "net/cidr.hpp"
 #include "netns.hpp"
 
@@ -14,31 +15,9 @@ using overlayd::testing::network_namespace;
 using overlayd::testing::temp_dir;
 namespace msg = overlayd::msg;
 
-namespace {
-
-msg::response call(client_connection& c, const msg::request& r) {
-  auto response = c.call(r);
-  REQUIRE(response.ok());
-  return *response;
-}
-
-struct node {
-  explicit node(const char* label) : ns(label), daemon(dir.path(), {}, &ns) {}
-  network_namespace ns;
-  temp_dir dir;
-  daemon_process daemon;
-};
-
-struct container {
-  explicit container(const char* label) : ns(label) {
-    ns.run("sleep 600 >/dev/null 2>&1 &");
-    pid = static_cast<std::uint32_t>(std::stoul(ns.output_of("ip netns pids " + ns.name())));
-  }
-  network_namespace ns;
-  std::uint32_t pid = 0;
-};
-
-} // namespace
+using overlayd::testing::call;
+using overlayd::testing::container;
+using node = overlayd::testing::overlay_node;
 
 TEST_CASE("a container reaches its service's container on another node", "[integration][root]") {
   if (!overlayd::testing::running_as_root()) {
