@@ -15,8 +15,6 @@
 #include "fake_sysctls.hpp"
 #include "platform/sysctl_access.hpp"
 
-using overlayd::make_error;
-using overlayd::result;
 namespace platform = overlayd::platform;
 
 namespace {
