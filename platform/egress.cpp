@@ -56,7 +56,7 @@ std::optional<net::ip_address> global_address(nl_cache* addresses, int ifindex) 
   return v6;
 }
 
-// The address the kernel picks toward `target`; connect() on UDP sends nothing.
+// connect() on a UDP socket sends nothing; it only makes the kernel choose.
 std::optional<net::ip_address> probe_source(int family, const char* target) {
   int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
@@ -93,6 +93,11 @@ std::optional<net::ip_address> probe_source(int family, const char* target) {
 }
 
 } // namespace
+
+std::optional<net::ip_address> kernel_source_toward_public(net::ip_address::family family) {
+  return family == net::ip_address::family::v4 ? probe_source(AF_INET, "8.8.8.8")
+                                               : probe_source(AF_INET6, "2001:4860:4860::8888");
+}
 
 bool is_virtual_interface(const std::string& name) {
   static const char* prefixes[] = {"lo", "wt", "wg", "zl-", "utun", "tun", "tap",
@@ -152,9 +157,9 @@ result<egress> detect_physical_egress() {
       return egress{link, *ip};
   }
   // 4: where the kernel would send toward a public address.
-  if (auto ip = probe_source(AF_INET, "8.8.8.8"))
+  if (auto ip = kernel_source_toward_public(net::ip_address::family::v4))
     return egress{"", *ip};
-  if (auto ip = probe_source(AF_INET6, "2001:4860:4860::8888"))
+  if (auto ip = kernel_source_toward_public(net::ip_address::family::v6))
     return egress{"", *ip};
   return make_error("detect_physical_egress: no route, link or address leads out");
 }

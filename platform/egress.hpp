@@ -6,6 +6,7 @@
 // socket binds to that address when its family matches the overlay's.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "net/ip_address.hpp"
@@ -19,6 +20,10 @@ struct egress {
 };
 
 result<egress> detect_physical_egress();
+
+// The source address the kernel would use toward a public address of that
+// family (nothing is sent), if any route leads out.
+std::optional<net::ip_address> kernel_source_toward_public(net::ip_address::family family);
 
 // Names overlayd, containers and tunnels use (lo wt wg zl- utun tun tap
 // docker br- veth nb): never the physical egress.

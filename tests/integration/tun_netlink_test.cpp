@@ -4,6 +4,7 @@
 
 #include "netns.hpp"
 #include "platform/egress.hpp"
+#include "platform/host_candidates.hpp"
 #include "platform/netlink.hpp"
 #include "platform/tun_device.hpp"
 
@@ -96,4 +97,27 @@ TEST_CASE("egress: virtual interface names", "[integration]") {
     CHECK(platform::is_virtual_interface(name));
   for (const char* name : {"eth0", "ens3", "enp0s1", "wlan0", "bond0"})
     CHECK_FALSE(platform::is_virtual_interface(name));
+}
+
+TEST_CASE("host candidates: the egress address at the WireGuard port", "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces)");
+    return;
+  }
+  network_namespace ns("hostcand");
+  REQUIRE(ns.ok());
+  ns.enter([&] { CHECK(platform::gather_host_candidates(51820).empty()); });
+  REQUIRE(ns.run("ip link add eth9 type veth peer name p9 && ip link set eth9 up && "
+                 "ip link set p9 up && ip addr add 203.0.113.9/24 dev eth9 && "
+                 "ip route add default via 203.0.113.1 dev eth9") == 0);
+  ns.enter([&] {
+    // Only non-throwing checks on the namespace's thread.
+    auto found = platform::gather_host_candidates(51820);
+    CHECK(found.size() == 1); // no IPv6 route out
+    if (found.size() == 1) {
+      CHECK(found[0].type == overlayd::net::nat::candidate_type::host);
+      CHECK(found[0].address.to_string() == "203.0.113.9:51820");
+      CHECK(found[0].priority == overlayd::net::nat::host_priority);
+    }
+  });
 }
