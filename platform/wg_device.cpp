@@ -17,6 +17,7 @@
 #include "net/wireguard/device_core.hpp"
 #include "net/wireguard/messages.hpp"
 #include "platform/packet_buffers.hpp"
+#include "platform/stun_exchange.hpp"
 #include "platform/tun_device.hpp"
 #include "platform/tun_packet_reader.hpp"
 #include "platform/tun_packet_writer.hpp"
@@ -82,6 +83,8 @@ struct wg_device::impl {
 
   std::mutex control_lock;
   std::deque<control_message> control_queue;
+
+  stun_exchange stun;
 
   std::thread tun_reader;
   std::thread udp_reader;
@@ -150,8 +153,12 @@ struct wg_device::impl {
       int n = sock->receive_batch(in.data(), static_cast<int>(in.size()));
       if (n <= 0 || stopping.load())
         continue; // interrupted, or the socket was replaced: look again
+      // STUN answers share the socket; they never reach the engine.
+      int count = 0;
       for (int i = 0; i < n; ++i)
-        slots[i] = open_slot{in[i].data, in[i].length, in[i].peer.to_endpoint()};
+        if (!stun.take(in[i].data, in[i].length))
+          slots[count++] = open_slot{in[i].data, in[i].length, in[i].peer.to_endpoint()};
+      n = count;
       core.open_batch(slots.data(), static_cast<std::size_t>(n), clock_type::now());
       writer.write_batch(slots.data(), static_cast<std::size_t>(n));
       bool handshakes = false;
@@ -299,6 +306,11 @@ uapi_error wg_device::configure(const uapi_set_request& set) {
   if (set.listen_port)
     applied.listen_port = listen_port(); // port 0 asks for any: record the real one
   return d.core.apply(applied, clock_type::now());
+}
+
+result<net::endpoint> wg_device::stun_binding(const net::endpoint& server,
+                                              std::chrono::milliseconds timeout) {
+  return self_->stun.ask(*self_->current_socket(), server, timeout);
 }
 
 uapi_device_status wg_device::status() const {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "net/endpoint.hpp"
 #include "net/ip_address.hpp"
 #include "net/result.hpp"
 #include "net/wireguard/timing.hpp"
@@ -45,6 +46,11 @@ public:
   // listen port is bound before anything changes (EADDRINUSE if taken).
   net::wg::uapi_error configure(const net::wg::uapi_set_request& set);
   net::wg::uapi_device_status status() const;
+
+  // A STUN binding request from the device's own socket (blocks up to
+  // `timeout`): the address and port the server saw.
+  result<net::endpoint> stun_binding(const net::endpoint& server,
+                                     std::chrono::milliseconds timeout);
 
 private:
   struct impl;
