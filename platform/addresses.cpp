@@ -43,8 +43,10 @@ result<rtnl_addr_ptr> address_on(nl_sock* sock, const char* op, const std::strin
 
 } // namespace
 
-result<void> add_address_strict(const std::string& name, const net::cidr& address) {
-  constexpr const char* op = "add_address_strict";
+namespace {
+
+result<void> add(const char* op, const std::string& name, const net::cidr& address,
+                 bool existing_is_added) {
   const std::string object = name + " " + address.to_address_string();
   auto sock = rtnl::open_route_socket(op, object);
   if (!sock)
@@ -52,9 +54,20 @@ result<void> add_address_strict(const std::string& name, const net::cidr& addres
   auto addr = address_on(sock->get(), op, object, name, address);
   if (!addr)
     return addr.err();
-  if (int err = rtnl_addr_add(sock->get(), addr->get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
+  const int err = rtnl_addr_add(sock->get(), addr->get(), NLM_F_CREATE | NLM_F_EXCL);
+  if (err < 0 && !(existing_is_added && err == -NLE_EXIST))
     return rtnl::failure(op, object, err);
   return {};
+}
+
+} // namespace
+
+result<void> add_address(const std::string& name, const net::cidr& address) {
+  return add("add_address", name, address, true);
+}
+
+result<void> add_address_strict(const std::string& name, const net::cidr& address) {
+  return add("add_address_strict", name, address, false);
 }
 
 result<void> delete_address(const std::string& name, const net::cidr& address) {

@@ -14,6 +14,10 @@ namespace overlayd::platform {
 // `address` keeps its host bits (10.200.3.7/26). An identical address
 // already on the link is an error here: an attach that finds its address
 // taken has lost track of something.
+// `address` keeps its host bits (10.200.0.1/16); an existing identical
+// address counts as added.
+result<void> add_address(const std::string& name, const net::cidr& address);
+
 result<void> add_address_strict(const std::string& name, const net::cidr& address);
 
 // Removes every address of the link, both families (before a bridge gets

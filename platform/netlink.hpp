@@ -1,4 +1,4 @@
-// netlink: the link, address and route changes overlayd makes, over
+// netlink: the link and route changes overlayd makes, over
 // RTNETLINK with libnl-route (mechanics.md section 5; no shelling out to
 // `ip`). Each call opens its own socket: these are control-plane calls, and
 // a socket per call keeps them safe from any thread, including one that
@@ -19,10 +19,6 @@ result<void> delete_link(const std::string& name);
 
 result<void> set_link_up(const std::string& name);
 result<void> set_link_mtu(const std::string& name, unsigned mtu);
-
-// `address` keeps its host bits (10.200.0.1/16); an existing identical
-// address counts as added.
-result<void> add_address(const std::string& name, const net::cidr& address);
 
 // A route to `destination` through the link, main table, scope link; an
 // existing identical route counts as added.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "platform/addresses.hpp"
 #include "platform/netlink.hpp"
 
 namespace overlayd::platform {

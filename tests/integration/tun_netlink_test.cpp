@@ -5,6 +5,7 @@
 #include "netns.hpp"
 #include "platform/egress.hpp"
 #include "platform/host_candidates.hpp"
+#include "platform/addresses.hpp"
 #include "platform/netlink.hpp"
 #include "platform/tun_device.hpp"
 

@@ -10,6 +10,7 @@
 
 #include "net/wireguard/keys.hpp"
 #include "netns.hpp"
+#include "platform/addresses.hpp"
 #include "platform/netlink.hpp"
 #include "platform/wg_device.hpp"
 #include "wireguard_go_peer.hpp"
