@@ -17,6 +17,8 @@
 #include "actors/vm_attach.hpp"
 #include "actors/transport_conversions.hpp"
 #include "net/endpoint.hpp"
+#include "net/nat/candidate.hpp"
+#include "net/nat/nat_config.hpp"
 #include "net/wireguard/keys.hpp"
 
 namespace overlayd {
@@ -218,7 +220,7 @@ public:
       if (st_.global_transport)
         device = &*st_.global_transport;
     }
-    st_.peer_candidates.erase(r.pubkey);
+    self_->send(st_.nat, nat_peer_candidates{r.pubkey, {}});
     if (device == nullptr)
       return ok();
     auto key = net::wg::key_from_base64(r.pubkey);
@@ -289,12 +291,11 @@ public:
   }
 
   reply operator()(msg::nat_tick&) {
-    return not_implemented("NAT traversal (nat_tick)");
+    return ask_nat(nat_tick_request{});
   }
 
   reply operator()(msg::nat_status&) {
-    // No traversal has run, so there are no candidates, peers or refreshes.
-    return msg::response{msg::nat_status_wire{}};
+    return ask_nat(nat_status_request{});
   }
 
   reply operator()(msg::shutdown&) {
@@ -379,33 +380,39 @@ private:
     return rp;
   }
 
-  void record_candidates(const msg::peer_spec& peer) {
-    std::vector<msg::nat_candidate_wire> usable;
-    for (const auto& c : peer.candidates) {
-      bool known_type = c.candidate_type == "host" || c.candidate_type == "server-reflexive"
-                        || c.candidate_type == "relay";
-      if (known_type && net::parse_endpoint(c.address))
-        usable.push_back(c);
-    }
-    if (usable.empty())
-      st_.peer_candidates.erase(peer.public_key);
-    else
-      st_.peer_candidates[peer.public_key] = std::move(usable);
+  template <class Request>
+  reply ask_nat(Request request) {
+    auto rp = self_->make_response_promise<msg::response>();
+    self_->request(st_.nat, caf::infinite, request)
+      .await([rp](msg::response& r) mutable { rp.deliver(std::move(r)); },
+             [rp](caf::error& e) mutable {
+               rp.deliver(fail("NAT traversal: " + caf::to_string(e)));
+             });
+    return rp;
   }
 
+  // Candidates with an unknown type or an address that is not a socket
+  // address literal are dropped (ipc_contract 4.11); none left forgets the peer's.
+  void record_candidates(const msg::peer_spec& peer) {
+    nat_peer_candidates usable{peer.public_key, {}};
+    for (const auto& c : peer.candidates)
+      if (auto parsed = net::nat::candidate_from_wire(c))
+        usable.candidates.push_back(*parsed);
+    self_->send(st_.nat, std::move(usable));
+  }
+
+  // The relay credential travels to the traversal actor only, apart from
+  // the config, so that no status or log can print it.
   void record_nat_config(const msg::setup_global_overlay& r) {
     if (r.nat) {
-      msg::nat_config_spec spec = *r.nat;
-      if (spec.relay_server) {
-        // Kept apart so that no status or log can ever print it.
-        st_.relay_credential = spec.relay_server->auth_credential;
-        spec.relay_server->auth_credential.reset();
-      }
-      st_.nat_config = std::move(spec);
+      std::optional<std::string> credential;
+      if (r.nat->relay_server)
+        credential = r.nat->relay_server->auth_credential;
+      self_->send(st_.nat, nat_configure{net::nat::nat_config_from_spec(*r.nat), credential});
     } else if (r.nat_enabled) {
-      msg::nat_config_spec spec;
-      spec.enabled = *r.nat_enabled;
-      st_.nat_config = spec;
+      auto config = net::nat::default_nat_config();
+      config.enabled = *r.nat_enabled;
+      self_->send(st_.nat, nat_configure{config, std::nullopt});
     }
   }
 
@@ -417,8 +424,10 @@ private:
 
 coordinator_actor::behavior_type coordinator(self_pointer self, ipam_actor ipam, dns_actor dns,
                                              bridge_manager_actor bridges,
+                                             nat_traversal_actor nat,
                                              transport_options transports) {
   self->state.ipam = std::move(ipam);
+  self->state.nat = std::move(nat);
   self->state.bridges = std::move(bridges);
   self->state.dns = std::move(dns);
   self->state.transports = std::move(transports);

@@ -11,6 +11,7 @@ namespace overlayd {
 
 coordinator_actor::behavior_type
 coordinator(coordinator_actor::stateful_pointer<coordinator_state> self, ipam_actor ipam,
-            dns_actor dns, bridge_manager_actor bridges, transport_options transports);
+            dns_actor dns, bridge_manager_actor bridges, nat_traversal_actor nat,
+            transport_options transports);
 
 } // namespace overlayd

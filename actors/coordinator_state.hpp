@@ -12,6 +12,7 @@
 #include "actors/dns_actor.hpp"
 #include "actors/bridge_manager.hpp"
 #include "actors/ipam_actor.hpp"
+#include "actors/nat_traversal.hpp"
 #include "actors/transport_actor.hpp"
 #include "net/wireguard/timing.hpp"
 #include "messages/requests.hpp"
@@ -108,15 +109,13 @@ struct coordinator_state {
   // Isolation networks: their members' eth0 addresses (mechanics 7.11).
   std::map<std::string, std::set<net::ip_address>> network_members;
 
-  // -- NAT ---------------------------------------------------------------------------
+  // -- NAT: candidates, attempts and the relay live in the traversal actor ------------
 
-  std::optional<msg::nat_config_spec> nat_config; // relay credential removed
-  std::optional<std::string> relay_credential;    // never logged
+  nat_traversal_actor nat;
 
   // -- peers and services --------------------------------------------------------------
 
   std::map<std::string, msg::peer_spec> global_peers;
-  std::map<std::string, std::vector<msg::nat_candidate_wire>> peer_candidates;
   std::map<std::string, msg::overlay_mode> service_modes;
 
   // Node-level defaults recorded from attach requests.

@@ -48,6 +48,7 @@ msg::response bring_up_global_overlay(coordinator_actor::stateful_pointer<coordi
   // Linked: when the coordinator ends, so does the device.
   self->link_to(*st.global_transport);
   st.global_interface = name;
+  caf::anon_send(st.nat, nat_use_device{device});
   // Allow and masquerade rules, unmanaged drop-ins (the bridge manager's).
   caf::anon_send(st.bridges, secure_overlay{st.cluster_cidr});
   spdlog::info("global overlay {} up: {} port {}, public key {}", name,
@@ -63,6 +64,7 @@ void take_down_global_overlay(coordinator_actor::stateful_pointer<coordinator_st
     caf::anon_send_exit(*st.global_transport, caf::exit_reason::user_shutdown);
     spdlog::info("global overlay {} down", st.global_interface.value_or("?"));
   }
+  caf::anon_send(st.nat, nat_use_device{nullptr});
   st.global_transport.reset();
   st.global_interface.reset();
   st.transport_public_key.reset();

@@ -15,6 +15,7 @@
 #include "actors/dns_actor.hpp"
 #include "actors/ipam_actor.hpp"
 #include "actors/ipam_state.hpp"
+#include "actors/nat_traversal_state.hpp"
 #include "platform/filesystem.hpp"
 
 namespace overlayd {
@@ -36,6 +37,7 @@ struct node::impl {
   ipam_actor ipam;
   dns_actor dns;
   bridge_manager_actor bridges;
+  nat_traversal_actor nat;
   coordinator_actor coordinator;
   bool stopped = false;
 };
@@ -66,8 +68,10 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   host.dropin_root = options.dropin_root;
   host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
   self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, std::move(host));
+  // Detached: STUN and relay exchanges block for seconds.
+  self->nat = self->system->spawn<caf::detached>(overlayd::nat_traversal);
   self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns,
-                                           self->bridges,
+                                           self->bridges, self->nat,
                                            transport_options{options.uapi_dir, 1420, {}});
   self->options = std::move(options);
   return std::unique_ptr<node>(new node(std::move(self)));
@@ -93,10 +97,12 @@ void node::stop() {
   caf::anon_send_exit(self_->dns, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(self_->ipam, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(self_->bridges, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(self_->nat, caf::exit_reason::user_shutdown);
   self_->coordinator = nullptr;
   self_->dns = nullptr;
   self_->ipam = nullptr;
   self_->bridges = nullptr;
+  self_->nat = nullptr;
   self_->system.reset(); // waits for every actor to finish
 }
 

@@ -22,10 +22,4 @@ inline msg::response engine_error(const std::string& message) {
   return fail("overlay engine error: " + message);
 }
 
-// Requests whose machinery belongs to a later piece of work answer this, so
-// the main daemon learns exactly what is missing.
-inline msg::response not_implemented(const char* what) {
-  return fail(std::string("not implemented yet: ") + what);
-}
-
 } // namespace overlayd

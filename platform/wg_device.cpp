@@ -17,6 +17,7 @@
 #include "net/wireguard/device_core.hpp"
 #include "net/wireguard/messages.hpp"
 #include "platform/packet_buffers.hpp"
+#include "platform/relay_link.hpp"
 #include "platform/stun_exchange.hpp"
 #include "platform/tun_device.hpp"
 #include "platform/tun_packet_reader.hpp"
@@ -85,6 +86,7 @@ struct wg_device::impl {
   std::deque<control_message> control_queue;
 
   stun_exchange stun;
+  relay_link relay;
 
   std::thread tun_reader;
   std::thread udp_reader;
@@ -99,9 +101,15 @@ struct wg_device::impl {
     if (out.empty())
       return;
     std::vector<datagram> batch(out.size());
-    for (std::size_t i = 0; i < out.size(); ++i)
+    std::vector<std::uint8_t> frame;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (auto server = relay.wrap(out[i].bytes.data(), out[i].bytes.size(), out[i].to, frame)) {
+        out[i].bytes.swap(frame);
+        out[i].to = *server;
+      }
       batch[i] = datagram{out[i].bytes.data(), out[i].bytes.size(), 0,
                           socket_address::from(out[i].to)};
+    }
     current_socket()->send_batch(batch.data(), static_cast<int>(batch.size()));
     out.clear();
   }
@@ -113,6 +121,7 @@ struct wg_device::impl {
     tun_packet_reader reader(tun, options.mtu, tun_batch);
     std::vector<seal_slot> slots(tun_batch);
     std::vector<datagram> out(tun_batch);
+    std::vector<std::vector<std::uint8_t>> relay_frames(tun_batch);
     while (!stopping.load()) {
       pollfd fds[2] = {{tun.fd(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
       if (::poll(fds, 2, -1) < 0 || stopping.load())
@@ -122,10 +131,16 @@ struct wg_device::impl {
         continue;
       core.seal_batch(slots.data(), count, clock_type::now());
       std::size_t ready = 0;
-      for (std::size_t i = 0; i < count; ++i)
-        if (slots[i].message_length > 0)
-          out[ready++] = datagram{slots[i].message, slots[i].message_length, 0,
-                                  socket_address::from(slots[i].to)};
+      for (std::size_t i = 0; i < count; ++i) {
+        const seal_slot& s = slots[i];
+        if (s.message_length == 0)
+          continue;
+        if (auto server = relay.wrap(s.message, s.message_length, s.to, relay_frames[i]))
+          out[ready++] = datagram{relay_frames[i].data(), relay_frames[i].size(), 0,
+                                  socket_address::from(*server)};
+        else
+          out[ready++] = datagram{s.message, s.message_length, 0, socket_address::from(s.to)};
+      }
       auto sock = current_socket();
       for (std::size_t sent = 0; sent < ready;) {
         int n = sock->send_batch(out.data() + sent,
@@ -153,11 +168,17 @@ struct wg_device::impl {
       int n = sock->receive_batch(in.data(), static_cast<int>(in.size()));
       if (n <= 0 || stopping.load())
         continue; // interrupted, or the socket was replaced: look again
-      // STUN answers share the socket; they never reach the engine.
+      // STUN and relay answers share the socket; they never reach the
+      // engine. Relayed datagrams do, unwrapped, from the address the relay names.
       int count = 0;
-      for (int i = 0; i < n; ++i)
-        if (!stun.take(in[i].data, in[i].length))
-          slots[count++] = open_slot{in[i].data, in[i].length, in[i].peer.to_endpoint()};
+      for (int i = 0; i < n; ++i) {
+        open_slot slot{in[i].data, in[i].length, in[i].peer.to_endpoint()};
+        if (relay.take(slot.message, slot.length, slot.from) == relay_link::verdict::taken)
+          continue;
+        if (stun.take(slot.message, slot.length))
+          continue;
+        slots[count++] = slot;
+      }
       n = count;
       core.open_batch(slots.data(), static_cast<std::size_t>(n), clock_type::now());
       writer.write_batch(slots.data(), static_cast<std::size_t>(n));
@@ -311,6 +332,28 @@ uapi_error wg_device::configure(const uapi_set_request& set) {
 result<net::endpoint> wg_device::stun_binding(const net::endpoint& server,
                                               std::chrono::milliseconds timeout) {
   return self_->stun.ask(*self_->current_socket(), server, timeout);
+}
+
+bool wg_device::handshake_now(const key32& peer) {
+  return self_->core.handshake_now(peer);
+}
+
+void wg_device::use_relay(std::optional<net::endpoint> server, const net::relay::auth_key& key) {
+  self_->relay.use_server(std::move(server), key);
+}
+
+void wg_device::reach_through_relay(const net::endpoint& destination) {
+  self_->relay.reach_through_relay(destination);
+}
+
+bool wg_device::reached_through_relay(const net::endpoint& destination) const {
+  return self_->relay.reached_through_relay(destination);
+}
+
+result<net::relay::message> wg_device::relay_exchange(
+  const net::relay::message& request, std::initializer_list<net::relay::message_type> answers,
+  std::chrono::milliseconds timeout) {
+  return self_->relay.exchange(*self_->current_socket(), request, answers, timeout);
 }
 
 uapi_device_status wg_device::status() const {

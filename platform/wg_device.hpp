@@ -10,11 +10,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "net/endpoint.hpp"
 #include "net/ip_address.hpp"
+#include "net/relay/relay_message.hpp"
 #include "net/result.hpp"
 #include "net/wireguard/timing.hpp"
 #include "net/wireguard/uapi_protocol.hpp"
@@ -51,6 +54,23 @@ public:
   // `timeout`): the address and port the server saw.
   result<net::endpoint> stun_binding(const net::endpoint& server,
                                      std::chrono::milliseconds timeout);
+
+  // Starts a handshake with `peer` at its current endpoint now, instead of
+  // when traffic or the timers ask for one: a hole is punched, or a new
+  // endpoint proven, at once. False for an unknown peer.
+  bool handshake_now(const net::wg::key32& peer);
+
+  // -- relay (platform/relay_link.hpp, DECISIONS.md 21) --
+
+  // The relay server this device's allocation lives on (nullopt: none).
+  void use_relay(std::optional<net::endpoint> server, const net::relay::auth_key& key);
+  // Datagrams to `destination` (a peer's allocation) go through the relay.
+  void reach_through_relay(const net::endpoint& destination);
+  bool reached_through_relay(const net::endpoint& destination) const;
+  // A control request to the relay from the device's socket, and its answer.
+  result<net::relay::message> relay_exchange(
+    const net::relay::message& request, std::initializer_list<net::relay::message_type> answers,
+    std::chrono::milliseconds timeout);
 
 private:
   struct impl;

@@ -283,6 +283,22 @@ void device_core::want_handshake(peer& p) {
     wake_();
 }
 
+bool device_core::handshake_now(const key32& public_key) {
+  {
+    std::unique_lock guard(lock_);
+    peer* p = find_peer(public_key);
+    if (p == nullptr)
+      return false;
+    if (p->handshake_in_flight)
+      p->last_initiation_sent = steady_time{}; // the retry is due
+    else
+      p->handshake_wanted.store(true);
+  }
+  if (wake_)
+    wake_();
+  return true;
+}
+
 void device_core::stage(peer& p, const std::uint8_t* packet, std::size_t length) {
   std::lock_guard guard(p.staged_lock);
   if (p.staged.size() >= peer::max_staged) {

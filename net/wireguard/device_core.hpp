@@ -120,6 +120,11 @@ public:
 
   void handle_control(const std::uint8_t* message, std::size_t length, const endpoint& from,
                       steady_time now, wall_time wall, std::vector<outgoing_datagram>& out);
+  // Asks for a handshake with `peer` at its current endpoint on the next
+  // tick, even while one is in flight (a retry then goes out at once): NAT
+  // traversal proves a new endpoint or punches a hole without waiting for
+  // traffic or the retry timer. False for an unknown peer.
+  bool handshake_now(const key32& peer);
   // Runs every peer's timers; call it every ~100 ms and after a wake.
   void tick(steady_time now, wall_time wall, std::vector<outgoing_datagram>& out);
 

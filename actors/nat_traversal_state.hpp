@@ -1,0 +1,75 @@
+// What the NAT traversal actor keeps (see nat_traversal.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/nat_traversal.hpp"
+#include "net/nat/connect_attempt.hpp"
+#include "net/wireguard/keys.hpp"
+
+namespace overlayd::platform {
+class relay_client;
+class relay_server;
+} // namespace overlayd::platform
+
+namespace overlayd {
+
+class nat_traversal_state {
+public:
+  static inline const char* name = "nat_traversal";
+
+  nat_traversal_state();
+  ~nat_traversal_state();
+
+  void configure(nat_configure c);
+  void use_device(std::shared_ptr<platform::wg_device> device);
+  void set_peer_candidates(const nat_peer_candidates& c);
+
+  // NatTick: starts the relay server when configured, gathers or
+  // refreshes this node's candidates, then starts an attempt for every
+  // peer with candidates and no recent handshake.
+  msg::response tick();
+  msg::nat_status_wire status() const;
+  // Advances the running attempts; false when none is left.
+  bool poll();
+
+private:
+  struct peer_traversal {
+    net::wg::key32 key{};
+    std::vector<net::nat::candidate> candidates;
+    std::string connection; // "direct", "hole-punched", "relayed", "unreachable"; "": not yet
+    std::optional<net::nat::connect_attempt> attempt;
+  };
+
+  void start_relay_server();
+  std::vector<net::nat::candidate> reflexive_candidates(std::string& failure);
+  std::optional<net::nat::candidate> relay_candidate();
+  void permit_relayed_peers();
+  void connect_known_peers();
+  void advance(const std::string& name, peer_traversal& peer,
+               const std::map<std::string, std::optional<net::endpoint>>& endpoints,
+               const std::map<std::string, net::nat::wall_clock::time_point>& handshakes);
+  void set_endpoint(const peer_traversal& peer, const net::endpoint& to);
+  void forget_relay();
+
+  net::nat::nat_config config_ = net::nat::default_nat_config();
+  std::optional<std::string> relay_credential_; // never logged
+  std::shared_ptr<platform::wg_device> device_;
+
+  std::vector<net::nat::candidate> local_;
+  std::uint64_t last_refresh_ = 0; // unix seconds, 0: never
+
+  std::unique_ptr<platform::relay_client> relay_client_;
+  std::optional<net::endpoint> relay_server_address_; // the TURN entry in use
+  std::unique_ptr<platform::relay_server> relay_server_;
+
+  std::map<std::string, peer_traversal> peers_; // by base64 key
+};
+
+} // namespace overlayd
