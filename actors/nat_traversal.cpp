@@ -87,13 +87,13 @@ void nat_traversal_state::configure(nat_configure c) {
 }
 
 void nat_traversal_state::use_device(std::shared_ptr<platform::wg_device> device) {
-  if (device == device_)
+  if (device == device_owner_.lock())
     return;
   forget_relay();
   for (auto& [name, peer] : peers_)
     peer.attempt.reset();
   local_.clear(); // they were the old socket's
-  device_ = std::move(device);
+  device_owner_ = device;
 }
 
 void nat_traversal_state::set_peer_candidates(const nat_peer_candidates& c) {
@@ -113,6 +113,7 @@ msg::response nat_traversal_state::tick() {
   if (!config_.enabled)
     return ok();
   start_relay_server();
+  pinned_device pinned(*this);
   if (!device_) {
     spdlog::info("NAT tick: no global overlay yet, nothing to gather candidates from");
     return ok();
@@ -198,17 +199,17 @@ std::optional<candidate> nat_traversal_state::relay_candidate() {
     const std::string& credential =
       !turn.credential.empty() ? turn.credential : relay_credential_.value_or("");
     device_->use_relay(*server, net::relay::derive_auth_key(credential));
-    auto device = device_;
     relay_client_ = std::make_unique<platform::relay_client>(
-      [device](const net::relay::message& m,
-               std::initializer_list<net::relay::message_type> answers,
-               std::chrono::milliseconds timeout) {
-        return device->relay_exchange(m, answers, timeout);
+      [device = device_owner_](const net::relay::message& m,
+                               std::initializer_list<net::relay::message_type> answers,
+                               std::chrono::milliseconds timeout) -> result<net::relay::message> {
+        if (auto pinned = device.lock())
+          return pinned->relay_exchange(m, answers, timeout);
+        return make_error("relay: the WireGuard device is gone");
       },
       relay_timeout);
     auto address = relay_client_->allocate(turn.username);
     if (address) {
-      relay_server_address_ = *server;
       spdlog::info("relay {}: allocated {}", server->to_string(), address->to_string());
       return candidate::make(candidate_type::relay, *address);
     }
@@ -222,9 +223,8 @@ void nat_traversal_state::forget_relay() {
   if (relay_client_)
     relay_client_->deallocate();
   relay_client_.reset();
-  relay_server_address_.reset();
-  if (device_)
-    device_->use_relay(std::nullopt, {});
+  if (auto device = device_owner_.lock())
+    device->use_relay(std::nullopt, {});
 }
 
 // Peers reach this node's allocation from theirs; the relay lets them in
@@ -256,7 +256,9 @@ void nat_traversal_state::connect_known_peers() {
     if (on_device == device_status.peers.end())
       continue; // candidates arrived for a peer that is not (yet) on the device
     if (handshake_time(*on_device) >= cutoff) {
-      if (peer.connection.empty() && on_device->endpoint)
+      // Connected, by whatever path (an earlier attempt, the peer's own, a
+      // roam): say which.
+      if (on_device->endpoint)
         peer.connection = std::string(to_string(net::nat::classify_connection(
           *on_device->endpoint, device_->reached_through_relay(*on_device->endpoint),
           peer.candidates)));
@@ -271,6 +273,7 @@ void nat_traversal_state::connect_known_peers() {
 }
 
 bool nat_traversal_state::poll() {
+  pinned_device pinned(*this);
   if (!device_) {
     for (auto& [name, peer] : peers_)
       peer.attempt.reset();
@@ -364,8 +367,8 @@ msg::nat_status_wire nat_traversal_state::status() const {
   for (const auto& c : local_)
     s.candidates.push_back(to_wire(c));
   std::map<std::string, std::optional<net::endpoint>> endpoints;
-  if (device_)
-    for (const auto& p : device_->status().peers)
+  if (auto device = device_owner_.lock())
+    for (const auto& p : device->status().peers)
       endpoints[net::wg::key_to_base64(p.public_key)] = p.endpoint;
   for (const auto& [name, peer] : peers_) {
     if (peer.connection.empty())

@@ -58,15 +58,29 @@ private:
   void set_endpoint(const peer_traversal& peer, const net::endpoint& to);
   void forget_relay();
 
+  // The transport actor owns the device; this actor only pins it while it
+  // handles a message, so a teardown frees the device's port and name at
+  // once, whatever this actor is busy with.
+  class pinned_device {
+  public:
+    explicit pinned_device(nat_traversal_state& s) : s_(s) { s_.device_ = s_.device_owner_.lock(); }
+    ~pinned_device() { s_.device_.reset(); }
+    pinned_device(const pinned_device&) = delete;
+    pinned_device& operator=(const pinned_device&) = delete;
+
+  private:
+    nat_traversal_state& s_;
+  };
+
   net::nat::nat_config config_ = net::nat::default_nat_config();
   std::optional<std::string> relay_credential_; // never logged
-  std::shared_ptr<platform::wg_device> device_;
+  std::weak_ptr<platform::wg_device> device_owner_;
+  std::shared_ptr<platform::wg_device> device_; // set while pinned
 
   std::vector<net::nat::candidate> local_;
   std::uint64_t last_refresh_ = 0; // unix seconds, 0: never
 
   std::unique_ptr<platform::relay_client> relay_client_;
-  std::optional<net::endpoint> relay_server_address_; // the TURN entry in use
   std::unique_ptr<platform::relay_server> relay_server_;
 
   std::map<std::string, peer_traversal> peers_; // by base64 key

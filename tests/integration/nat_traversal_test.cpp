@@ -282,4 +282,10 @@ TEST_CASE("nat: a node with the wrong relay credential gets no relay candidate",
   a.set_up("a", "10.210.1.0/24", node_nat(secret));
   a.tick();
   CHECK(a.candidate("relay"));
+  // A STUN server that does not answer fails the tick, naming it.
+  auto silent = node_nat(secret);
+  silent.stun_servers = {"203.0.113.10:3999"};
+  a.set_up("a", "10.210.1.0/24", silent);
+  CHECK(error_of(a.ask(msg::nat_tick{}))
+        == "NAT maintenance tick failed: stun(203.0.113.10:3999): no answer within 3000 ms");
 }
