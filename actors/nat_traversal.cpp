@@ -26,9 +26,6 @@ using net::nat::candidate;
 using net::nat::candidate_type;
 using net::nat::wall_clock;
 
-// The original's timeouts: one STUN answer (4.3); a relay answer (5.4 waits 5 s).
-constexpr auto stun_timeout = 3s;
-constexpr auto relay_timeout = 3s;
 // A peer whose last handshake is this recent needs no attempt (mechanics 7.14).
 constexpr auto fresh_handshake = 75s;
 constexpr auto poll_interval = 1s;
@@ -164,10 +161,10 @@ std::vector<candidate> nat_traversal_state::reflexive_candidates(std::string& fa
   std::vector<candidate> found;
   for (const auto& text : config_.stun_servers) {
     auto server = platform::resolve_endpoint(text);
-    auto seen = server ? device_->stun_binding(*server, stun_timeout)
+    auto seen = server ? device_->stun_binding(*server, timeouts_.stun)
                        : result<net::endpoint>(server.err());
     if (!seen) {
-      spdlog::warn("STUN server {}: {}", text, seen.error_message());
+      spdlog::warn("{}", seen.error_message());
       failure = seen.error_message();
       continue;
     }
@@ -207,7 +204,7 @@ std::optional<candidate> nat_traversal_state::relay_candidate() {
           return pinned->relay_exchange(m, answers, timeout);
         return make_error("relay: the WireGuard device is gone");
       },
-      relay_timeout);
+      timeouts_.relay);
     auto address = relay_client_->allocate(turn.username);
     if (address) {
       spdlog::info("relay {}: allocated {}", server->to_string(), address->to_string());
@@ -385,7 +382,9 @@ msg::nat_status_wire nat_traversal_state::status() const {
 // -- the actor -----------------------------------------------------------------------------------
 
 nat_traversal_actor::behavior_type
-nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self) {
+nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self,
+              nat_timeouts timeouts) {
+  self->state.set_timeouts(timeouts);
   // One poll chain at a time, however many ticks start attempts.
   auto polling = std::make_shared<bool>(false);
   auto keep_polling = [self, polling] {

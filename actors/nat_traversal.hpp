@@ -16,6 +16,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -79,8 +80,15 @@ using nat_traversal_actor =
 
 class nat_traversal_state;
 
+// How long one exchange may block the actor.
+struct nat_timeouts {
+  std::chrono::milliseconds stun{3000};  // one binding answer (the original's 3 s)
+  std::chrono::milliseconds relay{3000}; // one relay answer (the original waits 5 s)
+};
+
 // Spawn detached.
 nat_traversal_actor::behavior_type
-nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self);
+nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self,
+              nat_timeouts timeouts);
 
 } // namespace overlayd

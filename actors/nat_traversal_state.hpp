@@ -27,6 +27,8 @@ public:
   nat_traversal_state();
   ~nat_traversal_state();
 
+  void set_timeouts(nat_timeouts timeouts) { timeouts_ = timeouts; }
+
   void configure(nat_configure c);
   void use_device(std::shared_ptr<platform::wg_device> device);
   void set_peer_candidates(const nat_peer_candidates& c);
@@ -72,6 +74,7 @@ private:
     nat_traversal_state& s_;
   };
 
+  nat_timeouts timeouts_;
   net::nat::nat_config config_ = net::nat::default_nat_config();
   std::optional<std::string> relay_credential_; // never logged
   std::weak_ptr<platform::wg_device> device_owner_;

@@ -69,7 +69,7 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
   self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, std::move(host));
   // Detached: STUN and relay exchanges block for seconds.
-  self->nat = self->system->spawn<caf::detached>(overlayd::nat_traversal);
+  self->nat = self->system->spawn<caf::detached>(overlayd::nat_traversal, nat_timeouts{});
   self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns,
                                            self->bridges, self->nat,
                                            transport_options{options.uapi_dir, 1420, {}});

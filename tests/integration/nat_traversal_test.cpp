@@ -14,6 +14,7 @@
 #include "daemon_process.hpp"
 #include "nat_internet.hpp"
 #include "net/relay/relay_message.hpp"
+#include "net/wireguard/keys.hpp"
 #include "overlay_fixtures.hpp"
 #include "platform/relay_client.hpp"
 #include "platform/udp_socket.hpp"
@@ -260,7 +261,7 @@ TEST_CASE("nat: behind symmetric NATs the nodes fall back to the relay and ping"
   CHECK(net.internet.node_b().run("ping -c 3 -i 0.2 -W 2 10.210.1.1 >/dev/null") == 0);
 }
 
-TEST_CASE("nat: a node with the wrong relay credential gets no relay candidate",
+TEST_CASE("nat: wrong relay credential, silent STUN server, unreachable peer",
           "[integration][root][nat]") {
   if (!overlayd::testing::running_as_root()) {
     WARN("skipped: needs root (network namespaces, TUN, iptables)");
@@ -288,4 +289,19 @@ TEST_CASE("nat: a node with the wrong relay credential gets no relay candidate",
   a.set_up("a", "10.210.1.0/24", silent);
   CHECK(error_of(a.ask(msg::nat_tick{}))
         == "NAT maintenance tick failed: stun(203.0.113.10:3999): no answer within 3000 ms");
+
+  // A peer whose only candidate never answers: reported unreachable, and
+  // its endpoint is put back where the main daemon had it (DECISIONS 22).
+  a.set_up("a", "10.210.1.0/24", node_nat(secret));
+  a.tick();
+  auto nobody = net::wg::key_to_base64(
+    net::wg::public_key_from_private(net::wg::generate_private_key()));
+  msg::peer_spec ghost{nobody, "203.0.113.99:51820", "10.210.7.0/24", 0,
+                       {msg::nat_candidate_wire{"host", "192.168.30.9:51820", 100}}};
+  REQUIRE(std::holds_alternative<msg::ok_result>(a.ask(msg::add_peer{ghost, msg::global_scope{}})));
+  a.tick();
+  auto gone = a.connection_to(nobody, 15);
+  REQUIRE(gone);
+  CHECK(gone->connection_type == "unreachable");
+  CHECK(gone->remote_endpoint == std::optional<std::string>("203.0.113.99:51820"));
 }
