@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 #include "actors/contract_messages.hpp"
 #include "actors/nat_traversal_state.hpp"
@@ -71,13 +72,13 @@ nat_traversal_state::~nat_traversal_state() {
 }
 
 void nat_traversal_state::configure(nat_configure c) {
-  auto servers = [](const net::nat::nat_config& n) {
-    std::vector<std::string> addrs;
-    for (const auto& t : n.turn_servers)
-      addrs.push_back(t.addr + "\n" + t.username + "\n" + t.credential);
-    return addrs;
+  auto same = [](const msg::turn_server_spec& a, const msg::turn_server_spec& b) {
+    return std::tie(a.addr, a.username, a.credential) == std::tie(b.addr, b.username, b.credential);
   };
-  if (servers(c.config) != servers(config_) || c.relay_credential != relay_credential_)
+  const auto& now = config_.turn_servers;
+  const auto& wanted = c.config.turn_servers;
+  if (!std::equal(now.begin(), now.end(), wanted.begin(), wanted.end(), same)
+      || c.relay_credential != relay_credential_)
     forget_relay(); // the next tick allocates on what is configured now
   config_ = std::move(c.config);
   relay_credential_ = std::move(c.relay_credential);
@@ -102,6 +103,9 @@ void nat_traversal_state::set_peer_candidates(const nat_peer_candidates& c) {
   auto& peer = peers_[c.public_key];
   peer.key = *key;
   peer.candidates = c.candidates;
+  // Let the peer's relayed traffic in now: its own attempt may reach our
+  // allocation before our next tick.
+  permit_relayed_peers();
 }
 
 // -- NatTick -----------------------------------------------------------------------------
@@ -152,9 +156,7 @@ void nat_traversal_state::start_relay_server() {
     spdlog::warn("relay server not started: {}", started.error_message());
     return;
   }
-  relay_server_ = std::move(*started);
-  spdlog::info("relay server listening on {} (at most {} sessions)",
-               relay_server_->bound().to_string(), server.max_sessions);
+  relay_server_ = std::move(*started); // it logs where it listens
 }
 
 std::vector<candidate> nat_traversal_state::reflexive_candidates(std::string& failure) {

@@ -215,8 +215,8 @@ result<std::unique_ptr<relay_server>> relay_server::start(config cfg, net::relay
   std::unique_ptr<relay_server> server(new relay_server(std::move(self)));
   impl& s = *server->self_;
   s.thread = std::thread([&s] { s.run(); });
-  spdlog::info("relay server: listening on port {}, relay addresses on {}", s.control.port(),
-               s.bound.address.to_string());
+  spdlog::info("relay server: listening on port {}, relay addresses on {}, at most {} sessions",
+               s.control.port(), s.bound.address.to_string(), s.state.config().max_sessions);
   return server;
 }
 
