@@ -305,3 +305,44 @@ TEST_CASE("nat: wrong relay credential, silent STUN server, unreachable peer",
   CHECK(gone->connection_type == "unreachable");
   CHECK(gone->remote_endpoint == std::optional<std::string>("203.0.113.99:51820"));
 }
+
+namespace {
+
+// iperf3 TCP from node A to node B's overlay address for `seconds`; the
+// receiver's Gbit/s, or a negative number when iperf3 failed.
+double overlay_throughput(nat_scenario& net, int seconds) {
+  net.internet.node_b().run("iperf3 -s -1 -D -B 10.210.2.1 >/dev/null 2>&1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto json =
+    net.internet.node_a().output_of("iperf3 -c 10.210.2.1 -J -t " + std::to_string(seconds));
+  auto received = json.find("\"sum_received\"");
+  auto rate = json.find("\"bits_per_second\":", received);
+  if (received == std::string::npos || rate == std::string::npos)
+    return -1;
+  return std::stod(json.substr(rate + 18)) / 1e9;
+}
+
+void measure_path(nat_mapping mapping, const char* expected, const char* label) {
+  nat_scenario net(mapping);
+  auto started = std::chrono::steady_clock::now();
+  net.connect();
+  auto connected = net.a->connection_to(net.b->public_key, 60);
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(connected);
+  REQUIRE(connected->connection_type == expected);
+  double gbits = overlay_throughput(net, 5);
+  WARN(label << ": connected (" << expected << ") in " << took << " s with "
+             << "hole_punch_timeout_secs 4; iperf3 5 s: " << gbits << " Gbit/s");
+}
+
+} // namespace
+
+// Hidden: run by tools/nat_bench.sh, never by the test suite.
+TEST_CASE("nat bench: connect time and throughput, punched and relayed", "[.][nat-bench]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root");
+    return;
+  }
+  measure_path(nat_mapping::endpoint_independent, "hole-punched", "cone NATs");
+  measure_path(nat_mapping::symmetric, "relayed", "symmetric NATs (relay)");
+}
