@@ -1,6 +1,7 @@
 #include "platform/relay_link.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "net/relay/tagged_address.hpp"
@@ -55,7 +56,7 @@ std::optional<net::endpoint> relay_link::wrap(const std::uint8_t* bytes, std::si
   return server_;
 }
 
-relay_link::verdict relay_link::take(std::uint8_t*& data, std::size_t& length,
+relay_link::verdict relay_link::take(std::uint8_t* data, std::size_t& length,
                                      net::endpoint& from) {
   if (!in_use_.load(std::memory_order_acquire))
     return verdict::not_relay;
@@ -66,7 +67,6 @@ relay_link::verdict relay_link::take(std::uint8_t*& data, std::size_t& length,
   }
   const auto data_type = static_cast<std::uint8_t>(relay::message_type::data);
   if (length >= relay::header_size && data[0] == data_type) {
-    // Unwrapped in place: the engine reads the datagram where it lies.
     std::size_t payload = (std::size_t{data[1]} << 8) | data[2];
     if (relay::header_size + payload > length)
       return verdict::taken;
@@ -74,8 +74,10 @@ relay_link::verdict relay_link::take(std::uint8_t*& data, std::size_t& length,
     if (!source)
       return verdict::taken;
     reach_through_relay(source->addr); // replies go back the same way
-    data += relay::header_size + source->size;
+    // Moved to the start of its buffer, where every datagram sits: the TUN
+    // writer grows coalesced packets into the rest of the buffer.
     length = payload - source->size;
+    std::memmove(data, data + relay::header_size + source->size, length);
     from = source->addr;
     return verdict::unwrapped;
   }

@@ -56,10 +56,10 @@ public:
   enum class verdict : std::uint8_t {
     not_relay, // not from the relay server: the engine's
     taken,     // a control answer (or junk from the relay): not the engine's
-    unwrapped, // a Data frame: data/length/from now describe the datagram inside
+    unwrapped, // a Data frame: the datagram inside now starts at data; length, from are its
   };
   // Looks at one received datagram.
-  verdict take(std::uint8_t*& data, std::size_t& length, net::endpoint& from);
+  verdict take(std::uint8_t* data, std::size_t& length, net::endpoint& from);
 
   // -- control --
 

@@ -62,8 +62,9 @@ TEST_CASE("relay link: Data frames from the relay are unwrapped in place", "[rel
   REQUIRE(link.take(data, length, from) == relay_link::verdict::unwrapped);
   CHECK(from == peer_allocation);
   CHECK(length == 5);
-  CHECK(data == frame.data() + 3 + 7);
-  CHECK(data[4] == 42);
+  // At the start of its buffer, as every received datagram is.
+  CHECK(std::vector<std::uint8_t>(data, data + length)
+        == std::vector<std::uint8_t>{1, 0, 0, 0, 42});
   // Replies to that address go back through the relay.
   CHECK(link.reached_through_relay(peer_allocation));
 
