@@ -3,8 +3,6 @@
 // mechanics.md 8 (forwarding) and the br_netfilter switch of the firewall
 // (mechanics.md 11) can be unit-tested without touching the host.
 // The default implementation goes straight to /proc/sys.
-// NOTE for deduplication: platform/sysctl.* (set_sysctl/read_sysctl) was
-// being written in parallel; proc_sysctl can wrap those once both exist.
 #pragma once
 
 #include <string>

@@ -32,7 +32,7 @@
 #include "platform/netns.hpp"
 #include "platform/orphan_veth_sweep.hpp"
 #include "platform/routes.hpp"
-#include "platform/sysctl.hpp"
+#include "platform/sysctl_access.hpp"
 #include "platform/veth.hpp"
 
 using overlayd::result;
@@ -116,7 +116,7 @@ std::string text_or_error(const result<std::string>& r) {
 // Only read, from the test's main thread, which never enters a namespace.
 struct root_namespace_snapshot {
   std::vector<platform::link_entry> links = links_here();
-  std::string ip_forward = text_or_error(platform::read_sysctl("net.ipv4.ip_forward"));
+  std::string ip_forward = text_or_error(platform::proc_sysctl().read("net.ipv4.ip_forward"));
 };
 
 void check_root_namespace_unchanged(const root_namespace_snapshot& before) {
@@ -395,41 +395,37 @@ TEST_CASE("routes: a bridgeless container end gets a host /32, replaced and remo
 TEST_CASE("sysctl: read and written in the node namespace only", "[integration][root]") {
   SKIP_UNLESS_ROOT();
   const root_namespace_snapshot root;
-  CHECK(platform::sysctl_path("net.ipv4.ip_forward") == "/proc/sys/net/ipv4/ip_forward");
-  CHECK(platform::sysctl_path("net.ipv6.conf.veth-1-s.forwarding")
-        == "/proc/sys/net/ipv6/conf/veth-1-s/forwarding");
-  CHECK(platform::sysctl_path("net/ipv6/conf/eth0.100/forwarding")
-        == "/proc/sys/net/ipv6/conf/eth0.100/forwarding");
+  platform::proc_sysctl sysctl;
   {
     network_namespace node("node");
     REQUIRE(node.ok());
     node.enter([&] {
-      auto initial = platform::read_sysctl("net.ipv4.ip_forward");
+      auto initial = sysctl.read("net.ipv4.ip_forward");
       if (!succeeded(initial))
         return;
       CHECK((*initial == "0\n" || *initial == "1\n")); // the newline stays
-      CHECK(succeeded(platform::set_sysctl("net.ipv4.ip_forward", "1")));
-      CHECK(text_or_error(platform::read_sysctl("net.ipv4.ip_forward")) == "1\n");
+      CHECK(succeeded(sysctl.write("net.ipv4.ip_forward", "1")));
+      CHECK(text_or_error(sysctl.read("net.ipv4.ip_forward")) == "1\n");
       CHECK(node.output_of("cat /proc/sys/net/ipv4/ip_forward") == "1\n");
       // The snapshot is restored verbatim, newline and all.
-      CHECK(succeeded(platform::set_sysctl("net.ipv4.ip_forward", *initial)));
-      CHECK(text_or_error(platform::read_sysctl("net.ipv4.ip_forward")) == *initial);
+      CHECK(succeeded(sysctl.write("net.ipv4.ip_forward", *initial)));
+      CHECK(text_or_error(sysctl.read("net.ipv4.ip_forward")) == *initial);
 
       // Per-device IPv6 forwarding, as an IPv6 attach sets it.
-      CHECK(succeeded(platform::set_sysctl("net.ipv6.conf.lo.forwarding", "1")));
+      CHECK(succeeded(sysctl.write("net.ipv6.conf.lo.forwarding", "1")));
       CHECK(node.output_of("cat /proc/sys/net/ipv6/conf/lo/forwarding") == "1\n");
       // A device whose name holds a dot, in the slash form.
       if (succeeded(platform::create_veth_pair("dot.100", "dot-peer"))) {
-        CHECK(succeeded(platform::set_sysctl("net/ipv6/conf/dot.100/forwarding", "1")));
+        CHECK(succeeded(sysctl.write("net/ipv6/conf/dot.100/forwarding", "1")));
         CHECK(node.output_of("cat /proc/sys/net/ipv6/conf/dot.100/forwarding") == "1\n");
       }
 
-      CHECK(error_of(platform::set_sysctl("net.ipv4.no_such_key", "1"))
-            == "set_sysctl(net.ipv4.no_such_key): No such file or directory");
-      CHECK(error_of(platform::read_sysctl("net.ipv6.conf.zl-nope0.forwarding"))
+      CHECK(error_of(sysctl.write("net.ipv4.no_such_key", "1"))
+            == "write_sysctl(net.ipv4.no_such_key): No such file or directory");
+      CHECK(error_of(sysctl.read("net.ipv6.conf.zl-nope0.forwarding"))
             == "read_sysctl(net.ipv6.conf.zl-nope0.forwarding): No such file or directory");
-      CHECK(contains(error_of(platform::set_sysctl("net.ipv4.ip_forward", "x")),
-                     "set_sysctl(net.ipv4.ip_forward): "));
+      CHECK(contains(error_of(sysctl.write("net.ipv4.ip_forward", "x")),
+                     "write_sysctl(net.ipv4.ip_forward): "));
     });
   }
   check_root_namespace_unchanged(root);
