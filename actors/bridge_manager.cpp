@@ -42,6 +42,9 @@ void bridge_manager_state::init(host_access host) {
 }
 
 done_reply bridge_manager_state::secure(const secure_overlay& r) {
+  // Traffic for this node's IPv6 containers arrives on the device.
+  if (r.cluster.network().is_v6())
+    forwarding_->enable_ipv6(r.device);
   if (host_.rootless) {
     spdlog::info("rootless mode: skipping host iptables (pasta provides egress + port "
                  "forwarding)");

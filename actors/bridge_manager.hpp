@@ -69,10 +69,12 @@ struct count_bridge_members {
 };
 
 // The global setup's host part (mechanics 7.2 step 15): overlay links
-// unmanaged for networkd/NetworkManager, the allow and masquerade rules.
-// Skipped when rootless. Failures are only logged.
+// unmanaged for networkd/NetworkManager, the allow and masquerade rules
+// (skipped when rootless), and for an IPv6 cluster IPv6 forwarding of what
+// arrives on the device (forwarding.hpp). Failures are only logged.
 struct secure_overlay {
   net::cidr cluster;
+  std::string device; // the global WireGuard interface
 };
 
 // An isolation network's fence around one member (mechanics 7.11).

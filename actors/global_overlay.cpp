@@ -50,7 +50,7 @@ msg::response bring_up_global_overlay(coordinator_actor::stateful_pointer<coordi
   st.global_interface = name;
   caf::anon_send(st.nat, nat_use_device{device});
   // Allow and masquerade rules, unmanaged drop-ins (the bridge manager's).
-  caf::anon_send(st.bridges, secure_overlay{st.cluster_cidr});
+  caf::anon_send(st.bridges, secure_overlay{st.cluster_cidr, name});
   spdlog::info("global overlay {} up: {} port {}, public key {}", name,
                config.address.to_address_string(), device->listen_port(),
                *st.transport_public_key);

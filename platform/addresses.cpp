@@ -1,5 +1,6 @@
 #include "platform/addresses.hpp"
 
+#include <linux/if_addr.h>
 #include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/route/addr.h>
@@ -38,6 +39,11 @@ result<rtnl_addr_ptr> address_on(nl_sock* sock, const char* op, const std::strin
   rtnl_addr_set_family(addr.get(), address.is_v4() ? AF_INET : AF_INET6);
   rtnl_addr_set_local(addr.get(), local.get());
   rtnl_addr_set_prefixlen(addr.get(), static_cast<int>(address.prefix()));
+  // No duplicate address detection: overlayd's allocator owns these
+  // addresses, and DAD would keep a fresh container's address (and its
+  // gateway's) tentative, unusable, for a second or two after the attach.
+  if (!address.is_v4())
+    rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
   return addr;
 }
 

@@ -12,10 +12,10 @@ constexpr const char* ipv4_forward_key = "net.ipv4.ip_forward";
 
 } // namespace
 
-std::string ipv6_forwarding_key(const std::string& device) {
+std::string ipv6_forwarding_key(const std::string& device, const std::string& setting) {
   if (device.find('.') != std::string::npos)
-    return "net/ipv6/conf/" + device + "/forwarding";
-  return "net.ipv6.conf." + device + ".forwarding";
+    return "net/ipv6/conf/" + device + "/" + setting;
+  return "net.ipv6.conf." + device + "." + setting;
 }
 
 forwarding_sysctls::forwarding_sysctls(sysctl_access& sysctl) : sysctl_(sysctl) {}
@@ -45,6 +45,19 @@ void forwarding_sysctls::enable_ipv6(const std::string& device) {
   }
   if (std::find(ipv6_devices_.begin(), ipv6_devices_.end(), device) == ipv6_devices_.end())
     ipv6_devices_.push_back(device);
+  if (!sysctl_.write(ipv6_forwarding_key(device, "force_forwarding"), "1"))
+    warn_if_ipv6_cannot_forward(); // a kernel before 6.17
+}
+
+void forwarding_sysctls::warn_if_ipv6_cannot_forward() {
+  auto all = sysctl_.read("net.ipv6.conf.all.forwarding");
+  if (warned_ || (all && all->rfind("1", 0) == 0))
+    return;
+  warned_ = true;
+  spdlog::warn("IPv6 containers stay on this node: the kernel forwards IPv6 only with "
+               "net.ipv6.conf.all.forwarding=1 (no per-device force_forwarding before Linux "
+               "6.17), which overlayd leaves to the operator (it stops router advertisements "
+               "and SLAAC on every interface)");
 }
 
 void forwarding_sysctls::revert() {
@@ -60,6 +73,7 @@ void forwarding_sysctls::revert() {
     // any more; nothing is left to revert then.
     if (auto written = sysctl_.write(ipv6_forwarding_key(device), "0"); !written)
       spdlog::debug("{} (ignored)", written.error_message());
+    (void)sysctl_.write(ipv6_forwarding_key(device, "force_forwarding"), "0");
   }
   ipv6_devices_.clear();
 }

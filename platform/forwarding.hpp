@@ -8,6 +8,12 @@
 //   bridged, net.ipv6.conf.<bridge>.forwarding; remember each device whose
 //   write succeeded. Never net.ipv6.conf.all.forwarding: it turns router
 //   mode on for every interface (accept_ra=0, no SLAAC) host-wide.
+//   Deviation from the seed: a device's `forwarding` alone forwards
+//   nothing (the kernel forwards IPv6 only with all.forwarding=1 or, since
+//   Linux 6.17, the ingress device's force_forwarding=1), so force_forwarding
+//   is written as well, and the overlay device that brings traffic in gets
+//   both (enable_ipv6). On older kernels with all.forwarding=0 a warning
+//   says that IPv6 container traffic stays on the node.
 // - Revert (global teardown only; detach never reverts): restore the IPv4
 //   snapshot verbatim and forget it; write 0 to each remembered device and
 //   forget them. Errors ignored.
@@ -30,6 +36,8 @@ public:
   // After a successful veth attach. `bridge` is empty for the bridgeless
   // (eth1) path.
   void enable_for_attach(bool is_v6, const std::string& host_veth, const std::string& bridge);
+  // IPv6 forwarding for packets arriving on `device` (and recorded for revert).
+  void enable_ipv6(const std::string& device);
 
   // Global teardown. Idempotent: a second call finds nothing to revert.
   void revert();
@@ -42,15 +50,17 @@ public:
   const std::vector<std::string>& ipv6_devices() const noexcept { return ipv6_devices_; }
 
 private:
-  void enable_ipv6(const std::string& device);
+  void warn_if_ipv6_cannot_forward();
 
   sysctl_access& sysctl_;
+  bool warned_ = false;
   std::optional<std::string> ipv4_snapshot_;
   std::vector<std::string> ipv6_devices_;
 };
 
-// "net.ipv6.conf.<device>.forwarding", or the slash form when the device
-// name holds a dot (a VLAN such as "eth0.100").
-std::string ipv6_forwarding_key(const std::string& device);
+// "net.ipv6.conf.<device>.<setting>" (default "forwarding"), or the slash
+// form when the device name holds a dot (a VLAN such as "eth0.100").
+std::string ipv6_forwarding_key(const std::string& device,
+                                const std::string& setting = "forwarding");
 
 } // namespace overlayd::platform

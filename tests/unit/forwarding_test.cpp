@@ -73,6 +73,28 @@ TEST_CASE("forwarding: first IPv4 attach snapshots ip_forward, every attach writ
   CHECK(forwarding.ipv4_snapshot() == std::optional<std::string>("1\n"));
 }
 
+TEST_CASE("forwarding: IPv6 devices get force_forwarding where the kernel has it",
+          "[forwarding]") {
+  recording_sysctls sysctls;
+  sysctls.values["net.ipv6.conf.veth-7-s.forwarding"] = "0";
+  sysctls.values["net.ipv6.conf.veth-7-s.force_forwarding"] = "0";
+  sysctls.values["net.ipv6.conf.zl-ab12-g.forwarding"] = "0";
+  sysctls.values["net.ipv6.conf.zl-ab12-g.force_forwarding"] = "0";
+  sysctls.values["net.ipv6.conf.all.forwarding"] = "0";
+  platform::forwarding_sysctls forwarding(sysctls);
+  forwarding.enable_for_attach(true, "veth-7-s", "");
+  forwarding.enable_ipv6("zl-ab12-g"); // the overlay device traffic arrives on
+  CHECK(sysctls.values["net.ipv6.conf.veth-7-s.force_forwarding"] == "1");
+  CHECK(sysctls.values["net.ipv6.conf.zl-ab12-g.forwarding"] == "1");
+  CHECK(sysctls.values["net.ipv6.conf.zl-ab12-g.force_forwarding"] == "1");
+  CHECK(sysctls.values["net.ipv6.conf.all.forwarding"] == "0");
+  CHECK(forwarding.ipv6_devices() == std::vector<std::string>{"veth-7-s", "zl-ab12-g"});
+  forwarding.revert();
+  CHECK(sysctls.values["net.ipv6.conf.veth-7-s.force_forwarding"] == "0");
+  CHECK(sysctls.values["net.ipv6.conf.zl-ab12-g.force_forwarding"] == "0");
+  CHECK(sysctls.values["net.ipv6.conf.zl-ab12-g.forwarding"] == "0");
+}
+
 TEST_CASE("forwarding: an unreadable ip_forward counts as 0", "[forwarding]") {
   recording_sysctls sysctls; // no keys at all: reads and writes fail, ignored
   platform::forwarding_sysctls forwarding(sysctls);
