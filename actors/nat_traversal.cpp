@@ -182,7 +182,7 @@ std::vector<candidate> nat_traversal_state::reflexive_candidates(std::string& fa
 std::optional<candidate> nat_traversal_state::relay_candidate() {
   if (relay_client_ && relay_client_->relay_address()) {
     if (auto refreshed = relay_client_->refresh(); !refreshed)
-      spdlog::warn("{}; allocating again", refreshed.error_message());
+      spdlog::warn("relay {}: {}; allocating again", relay_in_use_, refreshed.error_message());
     if (auto address = relay_client_->relay_address())
       return candidate::make(candidate_type::relay, *address);
   }
@@ -207,12 +207,13 @@ std::optional<candidate> nat_traversal_state::relay_candidate() {
         return make_error("relay: the WireGuard device is gone");
       },
       timeouts_.relay);
+    relay_in_use_ = server->to_string();
     auto address = relay_client_->allocate(turn.username);
     if (address) {
-      spdlog::info("relay {}: allocated {}", server->to_string(), address->to_string());
+      spdlog::info("relay {}: allocated {}", relay_in_use_, address->to_string());
       return candidate::make(candidate_type::relay, *address);
     }
-    spdlog::warn("{}", address.error_message());
+    spdlog::warn("relay {}: {}", relay_in_use_, address.error_message());
     forget_relay();
   }
   return std::nullopt;
@@ -235,7 +236,7 @@ void nat_traversal_state::permit_relayed_peers() {
     for (const auto& c : peer.candidates)
       if (c.type == candidate_type::relay)
         if (auto permitted = relay_client_->permit(c.address.address); !permitted)
-          spdlog::warn("{}", permitted.error_message());
+          spdlog::warn("relay {}: {}", relay_in_use_, permitted.error_message());
 }
 
 // -- connection attempts ------------------------------------------------------------------
@@ -314,7 +315,7 @@ void nat_traversal_state::advance(
     if (c.type == candidate_type::relay && relay_client_ && relay_client_->relay_address()) {
       device_->reach_through_relay(c.address);
       if (auto permitted = relay_client_->permit(c.address.address); !permitted)
-        spdlog::warn("{}", permitted.error_message());
+        spdlog::warn("relay {}: {}", relay_in_use_, permitted.error_message());
     }
     spdlog::debug("NAT: peer {}: trying {} {}", name, to_wire(c.type), c.address.to_string());
     set_endpoint(peer, c.address);

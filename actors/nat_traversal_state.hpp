@@ -84,6 +84,7 @@ private:
   std::uint64_t last_refresh_ = 0; // unix seconds, 0: never
 
   std::unique_ptr<platform::relay_client> relay_client_;
+  std::string relay_in_use_; // the TURN entry's address, for the logs
   std::unique_ptr<platform::relay_server> relay_server_;
 
   std::map<std::string, peer_traversal> peers_; // by base64 key

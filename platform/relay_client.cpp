@@ -27,7 +27,7 @@ result<net::endpoint> relay_client::allocate(const std::string& username) {
 
 result<void> relay_client::permit(const net::ip_address& peer) {
   if (!allocation_)
-    return make_error("relay permission for " + peer.to_string() + ": no allocation");
+    return make_error("permission for " + peer.to_string() + ": no allocation");
   if (permitted_.count(peer) != 0)
     return {};
   auto answer = exchange_(relay::permission_request{allocation_->id, net::endpoint{peer, 0}},
@@ -40,7 +40,7 @@ result<void> relay_client::permit(const net::ip_address& peer) {
 
 result<void> relay_client::refresh() {
   if (!allocation_)
-    return make_error("relay refresh: no allocation");
+    return make_error("refresh: no allocation");
   auto answer = exchange_(relay::refresh_request{allocation_->id, allocation_->lifetime},
                           {relay::message_type::refresh_response}, timeout_);
   if (!answer) {

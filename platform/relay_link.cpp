@@ -115,8 +115,8 @@ result<relay::message> relay_link::exchange(udp_socket& socket, const relay::mes
   }
   const char* what = relay::type_name(relay::type_of(request));
   if (!to)
-    return make_error(std::string("relay: ") + what + ": no relay server in use");
-  const std::string where = "relay " + to->to_string() + ": " + what;
+    return make_error(std::string(what) + ": no relay server in use");
+  const std::string where = what;
   if (!bytes)
     return make_error(where + ": " + bytes.error_message());
   {

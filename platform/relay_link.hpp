@@ -66,6 +66,8 @@ public:
   // Sends `request` to the relay server through `socket` and waits up to
   // `timeout` for an authenticated answer of one of the `answers` types.
   // One exchange at a time; the relay's answers carry no transaction id.
+  // Errors name the request ("allocate_request: no authenticated answer
+  // within 3000 ms (...)"); the caller knows which relay it asked.
   result<net::relay::message> exchange(udp_socket& socket, const net::relay::message& request,
                                        std::initializer_list<net::relay::message_type> answers,
                                        std::chrono::milliseconds timeout);
