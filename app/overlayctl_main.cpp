@@ -1,5 +1,6 @@
-// overlayctl: the operator's client. `status` shows what the daemon holds;
-// `call` sends any request of the contract, written as JSON.
+// overlayctl: the operator's client. `status` shows what the daemon holds,
+// `nat` its NAT candidates and how each peer is reached; `call` sends any
+// request of the contract, written as JSON.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ const char* usage =
   "\n"
   "commands:\n"
   "  status [--json]       what the daemon holds: addressing, peers, services\n"
+  "  nat [--json]          NAT candidates, how each peer is reached, last refresh\n"
   "  call '<request>'      send one request written as JSON, e.g. '{\"op\":\"status\"}',\n"
   "                        and print the response as JSON\n"
   "\n"
@@ -56,6 +58,19 @@ void print_status(const msg::status_snapshot& s) {
                 d.peer_count);
 }
 
+void print_nat(const msg::nat_status_wire& s) {
+  std::printf("last refresh:  %s\n",
+              s.last_refresh == 0 ? "never" : (std::to_string(s.last_refresh) + " (unix)").c_str());
+  std::printf("candidates:    %zu\n", s.candidates.size());
+  for (const auto& c : s.candidates)
+    std::printf("  %-16s %s priority %u\n", c.candidate_type.c_str(), c.address.c_str(),
+                c.priority);
+  std::printf("peers:         %zu\n", s.peers.size());
+  for (const auto& p : s.peers)
+    std::printf("  peer %s %s at %s\n", p.node_id.c_str(), p.connection_type.c_str(),
+                or_none(p.remote_endpoint).c_str());
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -87,8 +102,11 @@ int main(int argc, char** argv) {
   const std::string command = args[i];
   msg::request request;
   bool as_json = false;
-  if (command == "status") {
-    request = msg::status{};
+  if (command == "status" || command == "nat") {
+    if (command == "status")
+      request = msg::status{};
+    else
+      request = msg::nat_status{};
     as_json = i + 1 < args.size() && args[i + 1] == "--json";
   } else if (command == "call") {
     if (i + 1 >= args.size())
@@ -116,6 +134,8 @@ int main(int argc, char** argv) {
     std::printf("%s\n", msg::response_to_json(*response).c_str());
   } else if (auto* s = std::get_if<msg::status_snapshot>(&*response)) {
     print_status(*s);
+  } else if (auto* n = std::get_if<msg::nat_status_wire>(&*response)) {
+    print_nat(*n);
   }
   return 0;
 }

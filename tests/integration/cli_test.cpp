@@ -108,6 +108,14 @@ TEST_CASE("overlayctl: status, call, and one-line failures", "[integration][cli]
   CHECK(json.exit_code == 0);
   CHECK(json.out.rfind(R"({"result":"status","overlay_cidr":"10.200.0.0/16")", 0) == 0);
 
+  // Before any NatTick: nothing gathered, nothing refreshed.
+  auto nat = run(dir, {ctl, "--socket", sock, "nat"});
+  CHECK(nat.exit_code == 0);
+  CHECK(nat.out == "last refresh:  never\ncandidates:    0\npeers:         0\n");
+  auto nat_json = run(dir, {ctl, "--socket", sock, "nat", "--json"});
+  CHECK(nat_json.out
+        == "{\"result\":\"nat_status\",\"candidates\":[],\"peers\":[],\"last_refresh\":0}\n");
+
   auto allocated = run(dir, {ctl, "--socket", sock, "call",
                              R"({"op":"allocate_ip","service":"web","join_global":false})"});
   CHECK(allocated.exit_code == 0);
