@@ -416,8 +416,8 @@ struct test_client {
   endpoint server;
   auth_key key = derive_auth_key("cluster secret");
 
-  explicit test_client(const endpoint& to) : server(to) {
-    auto s = udp_socket::bind(loopback, 0);
+  explicit test_client(const endpoint& to, const ip_address& local = loopback) : server(to) {
+    auto s = udp_socket::bind(local, 0);
     REQUIRE(s.ok());
     socket = std::move(*s);
   }
@@ -521,6 +521,28 @@ TEST_CASE("relay server: a datagram goes from client A through the server to cli
     a.send(deallocate_request{alloc_a.id});
     CHECK(eventually([&] { return (*server)->session_count() == 1; }));
   }
+}
+
+TEST_CASE("relay server: an IPv6 external address gives IPv6 relay addresses",
+          "[relay][platform]") {
+  const ip_address loopback6 = *ip_address::parse("::1");
+  auto config = loopback_config();
+  config.external_addr = endpoint{loopback6, 0};
+  auto server = relay_server::start(config, derive_auth_key("cluster secret"));
+  REQUIRE(server.ok());
+  test_client a((*server)->bound(), loopback6);
+  test_client b((*server)->bound(), loopback6);
+  a.send(allocate_request{std::string("a")});
+  auto alloc_a = a.expect<allocate_response>();
+  b.send(allocate_request{std::string("b")});
+  auto alloc_b = b.expect<allocate_response>();
+  CHECK(alloc_a.relay_addr.address == loopback6);
+  b.send(permission_request{alloc_b.id, alloc_a.relay_addr});
+  b.expect<permission_response>();
+  a.send(*encode_data(data_message{alloc_b.relay_addr, bytes_of("v6")}));
+  auto d = b.expect<data_message>();
+  CHECK(d.addr == alloc_a.relay_addr);
+  CHECK(d.raw == bytes_of("v6"));
 }
 
 TEST_CASE("relay server: idle allocations expire on the real server", "[relay][platform]") {
