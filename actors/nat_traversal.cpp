@@ -43,6 +43,24 @@ wall_clock::time_point handshake_time(const net::wg::uapi_peer_status& p) {
     + std::chrono::nanoseconds(p.last_handshake_time_nsec)));
 }
 
+} // namespace
+
+std::map<std::string, nat_traversal_state::device_peer>
+nat_traversal_state::device_peers(const net::wg::uapi_device_status& status) {
+  std::map<std::string, device_peer> peers;
+  for (const auto& p : status.peers)
+    peers[net::wg::key_to_base64(p.public_key)] = device_peer{p.endpoint, handshake_time(p)};
+  return peers;
+}
+
+std::string nat_traversal_state::connection_at(const peer_traversal& peer,
+                                               const net::endpoint& working) const {
+  return std::string(to_string(net::nat::classify_connection(
+    working, device_->reached_through_relay(working), peer.candidates)));
+}
+
+namespace {
+
 // Adjacent or not, one candidate per address; then highest priority first.
 std::vector<candidate> deduplicated_by_priority(std::vector<candidate> all) {
   std::vector<candidate> unique;
@@ -246,29 +264,27 @@ void nat_traversal_state::connect_known_peers() {
   std::optional<net::wg::key32> own_key;
   if (!net::wg::keys_equal(device_status.private_key, net::wg::key32{}))
     own_key = net::wg::public_key_from_private(device_status.private_key);
+  auto on_device = device_peers(device_status);
   auto cutoff = wall_clock::now() - fresh_handshake;
   for (auto& [name, peer] : peers_) {
     if (peer.attempt)
       continue; // still walking its candidates
-    auto on_device =
-      std::find_if(device_status.peers.begin(), device_status.peers.end(),
-                   [&](const auto& p) { return net::wg::keys_equal(p.public_key, peer.key); });
-    if (on_device == device_status.peers.end())
+    auto found = on_device.find(name);
+    if (found == on_device.end())
       continue; // candidates arrived for a peer that is not (yet) on the device
-    if (handshake_time(*on_device) >= cutoff) {
+    const device_peer& now = found->second;
+    if (now.last_handshake >= cutoff) {
       // Connected, by whatever path (an earlier attempt, the peer's own, a
       // roam): say which.
-      if (on_device->endpoint)
-        peer.connection = std::string(to_string(net::nat::classify_connection(
-          *on_device->endpoint, device_->reached_through_relay(*on_device->endpoint),
-          peer.candidates)));
+      if (now.endpoint)
+        peer.connection = connection_at(peer, *now.endpoint);
       continue;
     }
     auto order = net::nat::connection_attempt_order(peer.candidates, config_.max_candidate_pairs);
     spdlog::info("NAT: connecting to peer {}: {}", name, describe(order));
     // The greater key lets the other side punch first (connect_attempt.hpp).
     bool defer = own_key && *own_key > peer.key;
-    peer.attempt.emplace(std::move(order), on_device->endpoint, config_.hole_punch_timeout, defer);
+    peer.attempt.emplace(std::move(order), now.endpoint, config_.hole_punch_timeout, defer);
   }
 }
 
@@ -279,35 +295,28 @@ bool nat_traversal_state::poll() {
       peer.attempt.reset();
     return false;
   }
-  std::map<std::string, std::optional<net::endpoint>> endpoints;
-  std::map<std::string, wall_clock::time_point> handshakes;
-  for (const auto& p : device_->status().peers) {
-    auto name = net::wg::key_to_base64(p.public_key);
-    endpoints[name] = p.endpoint;
-    handshakes[name] = handshake_time(p);
-  }
+  auto on_device = device_peers(device_->status());
   bool running = false;
   for (auto& [name, peer] : peers_) {
     if (!peer.attempt)
       continue;
-    advance(name, peer, endpoints, handshakes);
+    advance(name, peer, on_device);
     running = running || peer.attempt.has_value();
   }
   return running;
 }
 
-void nat_traversal_state::advance(
-  const std::string& name, peer_traversal& peer,
-  const std::map<std::string, std::optional<net::endpoint>>& endpoints,
-  const std::map<std::string, wall_clock::time_point>& handshakes) {
+void nat_traversal_state::advance(const std::string& name, peer_traversal& peer,
+                                  const std::map<std::string, device_peer>& on_device) {
   using action = net::nat::connect_attempt::action;
-  auto handshake = handshakes.find(name);
-  if (handshake == handshakes.end()) {
+  auto found = on_device.find(name);
+  if (found == on_device.end()) {
     peer.attempt.reset(); // the peer left the device
     return;
   }
+  const device_peer& now = found->second;
   auto& attempt = *peer.attempt;
-  auto next = attempt.next(wall_clock::now(), handshake->second);
+  auto next = attempt.next(wall_clock::now(), now.last_handshake);
   switch (next) {
   case action::switch_endpoint:
   case action::switch_quietly: {
@@ -329,11 +338,10 @@ void nat_traversal_state::advance(
   case action::wait:
     break;
   case action::succeeded: {
-    const auto& working = endpoints.at(name);
-    auto type = working ? net::nat::classify_connection(
-                            *working, device_->reached_through_relay(*working), peer.candidates)
-                        : net::nat::connection_type_for(attempt.current().type);
-    peer.connection = to_string(type);
+    const auto& working = now.endpoint;
+    peer.connection = working ? connection_at(peer, *working)
+                              : std::string(to_string(
+                                  net::nat::connection_type_for(attempt.current().type)));
     spdlog::info("NAT: peer {} connected ({}) at {}", name, peer.connection,
                  working ? working->to_string() : "?");
     peer.attempt.reset();
@@ -366,16 +374,15 @@ msg::nat_status_wire nat_traversal_state::status() const {
   msg::nat_status_wire s;
   for (const auto& c : local_)
     s.candidates.push_back(to_wire(c));
-  std::map<std::string, std::optional<net::endpoint>> endpoints;
+  std::map<std::string, device_peer> on_device;
   if (auto device = device_owner_.lock())
-    for (const auto& p : device->status().peers)
-      endpoints[net::wg::key_to_base64(p.public_key)] = p.endpoint;
+    on_device = device_peers(device->status());
   for (const auto& [name, peer] : peers_) {
     if (peer.connection.empty())
       continue;
     msg::nat_peer_wire p{name, peer.connection, std::nullopt};
-    if (auto e = endpoints.find(name); e != endpoints.end() && e->second)
-      p.remote_endpoint = e->second->to_string();
+    if (auto e = on_device.find(name); e != on_device.end() && e->second.endpoint)
+      p.remote_endpoint = e->second.endpoint->to_string();
     s.peers.push_back(std::move(p));
   }
   s.last_refresh = last_refresh_;

@@ -12,6 +12,7 @@
 #include "actors/nat_traversal.hpp"
 #include "net/nat/connect_attempt.hpp"
 #include "net/wireguard/keys.hpp"
+#include "net/wireguard/uapi_protocol.hpp"
 
 namespace overlayd::platform {
 class relay_client;
@@ -54,9 +55,19 @@ private:
   std::optional<net::nat::candidate> relay_candidate();
   void permit_relayed_peers();
   void connect_known_peers();
+  // What the device says of one peer.
+  struct device_peer {
+    std::optional<net::endpoint> endpoint;
+    net::nat::wall_clock::time_point last_handshake{}; // epoch: never
+  };
+  // The device's peers by base64 key.
+  static std::map<std::string, device_peer>
+  device_peers(const net::wg::uapi_device_status& status);
+  // "direct", "hole-punched" or "relayed" for a peer working at `working`.
+  std::string connection_at(const peer_traversal& peer, const net::endpoint& working) const;
+
   void advance(const std::string& name, peer_traversal& peer,
-               const std::map<std::string, std::optional<net::endpoint>>& endpoints,
-               const std::map<std::string, net::nat::wall_clock::time_point>& handshakes);
+               const std::map<std::string, device_peer>& on_device);
   void set_endpoint(const peer_traversal& peer, const net::endpoint& to);
   void forget_relay();
 

@@ -20,6 +20,12 @@ struct endpoint {
   friend bool operator==(const endpoint& a, const endpoint& b) noexcept {
     return a.address == b.address && a.port == b.port;
   }
+  // By address, then port: endpoints as keys of ordered sets and maps.
+  friend bool operator<(const endpoint& a, const endpoint& b) noexcept {
+    if (a.address != b.address)
+      return a.address < b.address;
+    return a.port < b.port;
+  }
 };
 
 // Accepts exactly what Rust's SocketAddr::from_str accepts (no host names).

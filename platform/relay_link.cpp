@@ -4,7 +4,6 @@
 #include <cstring>
 #include <string>
 
-#include "net/relay/tagged_address.hpp"
 
 namespace overlayd::platform {
 
@@ -43,16 +42,9 @@ std::optional<net::endpoint> relay_link::wrap(const std::uint8_t* bytes, std::si
   if (!in_use_.load(std::memory_order_acquire))
     return std::nullopt;
   std::shared_lock guard(lock_);
-  if (!server_ || destinations_.count(to) == 0)
+  if (!server_ || destinations_.count(to) == 0
+      || !relay::write_data_frame(frame, to, bytes, length))
     return std::nullopt;
-  const std::size_t payload = relay::tagged_address_size(to) + length;
-  frame.clear();
-  frame.reserve(relay::header_size + payload);
-  frame.push_back(static_cast<std::uint8_t>(relay::message_type::data));
-  frame.push_back(static_cast<std::uint8_t>(payload >> 8));
-  frame.push_back(static_cast<std::uint8_t>(payload));
-  relay::append_tagged_address(frame, to);
-  frame.insert(frame.end(), bytes, bytes + length);
   return server_;
 }
 
@@ -65,20 +57,16 @@ relay_link::verdict relay_link::take(std::uint8_t* data, std::size_t& length,
     if (!server_ || !(*server_ == from))
       return verdict::not_relay;
   }
-  const auto data_type = static_cast<std::uint8_t>(relay::message_type::data);
-  if (length >= relay::header_size && data[0] == data_type) {
-    std::size_t payload = (std::size_t{data[1]} << 8) | data[2];
-    if (relay::header_size + payload > length)
+  if (length > 0 && data[0] == static_cast<std::uint8_t>(relay::message_type::data)) {
+    auto inside = relay::view_data_frame(data, length);
+    if (!inside)
       return verdict::taken;
-    auto source = relay::decode_tagged_address(data + relay::header_size, payload);
-    if (!source)
-      return verdict::taken;
-    reach_through_relay(source->addr); // replies go back the same way
+    reach_through_relay(inside->addr); // replies go back the same way
     // Moved to the start of its buffer, where every datagram sits: the TUN
     // writer grows coalesced packets into the rest of the buffer.
-    length = payload - source->size;
-    std::memmove(data, data + relay::header_size + source->size, length);
-    from = source->addr;
+    std::memmove(data, data + inside->offset, inside->length);
+    length = inside->length;
+    from = inside->addr;
     return verdict::unwrapped;
   }
   relay::auth_key key;

@@ -22,7 +22,6 @@
 #include <optional>
 #include <set>
 #include <shared_mutex>
-#include <utility>
 #include <vector>
 
 #include "net/endpoint.hpp"
@@ -73,11 +72,6 @@ public:
                                        std::chrono::milliseconds timeout);
 
 private:
-  struct endpoint_order {
-    bool operator()(const net::endpoint& a, const net::endpoint& b) const noexcept {
-      return std::make_pair(a.address, a.port) < std::make_pair(b.address, b.port);
-    }
-  };
   // Sources learnt from Data frames are remembered so replies find their
   // way back; bounded so a flood of forged frames cannot grow it.
   static constexpr std::size_t max_destinations = 4096;
@@ -86,7 +80,7 @@ private:
   mutable std::shared_mutex lock_;
   std::optional<net::endpoint> server_;
   net::relay::auth_key key_;
-  std::set<net::endpoint, endpoint_order> destinations_;
+  std::set<net::endpoint> destinations_;
 
   std::mutex exchange_lock_; // one exchange at a time
   std::mutex answer_lock_;

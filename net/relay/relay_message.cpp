@@ -230,17 +230,34 @@ result<std::vector<std::uint8_t>> encode(const message& m, const auth_key& key) 
 }
 
 result<std::vector<std::uint8_t>> encode_data(const data_message& m) {
-  auto payload = encode_payload(message{m});
-  if (payload) {
-    auto out = frame(message_type::data, *payload, nullptr);
-    if (out)
-      return out;
-    payload = out.err();
-  }
-  return make_error("relay encode(data_message): " + payload.error_message());
+  bytes out;
+  if (!write_data_frame(out, m.addr, m.raw.data(), m.raw.size()))
+    return make_error("relay encode(data_message): oversize: frame of "
+                      + std::to_string(header_size + tagged_address_size(m.addr) + m.raw.size())
+                      + " bytes exceeds " + std::to_string(max_datagram_size));
+  return out;
 }
 
-result<message> decode(const std::uint8_t* in, std::size_t len, const auth_key& key) {
+bool write_data_frame(std::vector<std::uint8_t>& out, const endpoint& addr,
+                      const std::uint8_t* raw, std::size_t len) {
+  const std::size_t payload = tagged_address_size(addr) + len;
+  if (header_size + payload > max_datagram_size)
+    return false;
+  out.clear();
+  out.reserve(header_size + payload);
+  out.push_back(static_cast<std::uint8_t>(message_type::data));
+  out.push_back(static_cast<std::uint8_t>(payload >> 8));
+  out.push_back(static_cast<std::uint8_t>(payload & 0xff));
+  append_tagged_address(out, addr);
+  out.insert(out.end(), raw, raw + len);
+  return true;
+}
+
+namespace {
+
+// The checks every frame passes before its payload is read; the payload's
+// length. The tag of a control frame is only counted here, not verified.
+result<std::size_t> checked_payload_length(const std::uint8_t* in, std::size_t len) {
   if (len > max_datagram_size)
     return make_error("relay decode: oversize: datagram of " + std::to_string(len) +
                       " bytes exceeds " + std::to_string(max_datagram_size));
@@ -258,9 +275,33 @@ result<message> decode(const std::uint8_t* in, std::size_t len, const auth_key& 
   if (len < need)
     return decode_error(type, "truncated frame: need " + std::to_string(need) + " bytes, got " +
                                   std::to_string(len));
-  if (tagged && !verify_tag(key, in, header_size + payload_len, in + header_size + payload_len))
+  return payload_len;
+}
+
+} // namespace
+
+result<message> decode(const std::uint8_t* in, std::size_t len, const auth_key& key) {
+  auto payload_len = checked_payload_length(in, len);
+  if (!payload_len)
+    return payload_len.err();
+  const auto type = static_cast<message_type>(in[0]);
+  if (is_control(type) && !verify_tag(key, in, header_size + *payload_len,
+                                      in + header_size + *payload_len))
     return decode_error(type, "bad tag");
-  return decode_payload(type, in + header_size, payload_len);
+  return decode_payload(type, in + header_size, *payload_len);
+}
+
+result<data_frame_view> view_data_frame(const std::uint8_t* in, std::size_t len) {
+  auto payload_len = checked_payload_length(in, len);
+  if (!payload_len)
+    return payload_len.err();
+  const auto type = static_cast<message_type>(in[0]);
+  if (type != message_type::data)
+    return make_error(std::string("relay decode: not a data frame: ") + type_name(type));
+  auto addr = decode_tagged_address(in + header_size, *payload_len);
+  if (!addr)
+    return decode_error(type, addr.error_message());
+  return data_frame_view{addr->addr, header_size + addr->size, *payload_len - addr->size};
 }
 
 result<message> decode(const std::vector<std::uint8_t>& bytes, const auth_key& key) {

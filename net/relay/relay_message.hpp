@@ -168,4 +168,22 @@ result<std::vector<std::uint8_t>> encode_data(const data_message& m);
 result<message> decode(const std::uint8_t* bytes, std::size_t len, const auth_key& key);
 result<message> decode(const std::vector<std::uint8_t>& bytes, const auth_key& key);
 
+// -- Data frames without copies, for the WireGuard data plane --
+
+// Replaces `out` with the Data frame carrying raw[0, len) for `addr`, as
+// encode_data would build it. False (and `out` unspecified) when the frame
+// would exceed max_datagram_size.
+bool write_data_frame(std::vector<std::uint8_t>& out, const endpoint& addr,
+                      const std::uint8_t* raw, std::size_t len);
+
+// Where the datagram inside a Data frame lies: bytes[offset, offset + length).
+struct data_frame_view {
+  endpoint addr;
+  std::size_t offset = 0;
+  std::size_t length = 0;
+};
+// The frame checks of decode; a frame of another type is an error
+// ("relay decode: not a data frame: <type>").
+result<data_frame_view> view_data_frame(const std::uint8_t* bytes, std::size_t len);
+
 } // namespace overlayd::net::relay

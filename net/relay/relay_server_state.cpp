@@ -49,13 +49,6 @@ bool permits(const std::vector<ip_address>& permissions, const ip_address& ip) {
 
 } // namespace
 
-bool relay_server_state::endpoint_less::operator()(const endpoint& a,
-                                                   const endpoint& b) const noexcept {
-  if (a.address != b.address)
-    return a.address < b.address;
-  return a.port < b.port;
-}
-
 relay_server_state::relay_server_state(relay_server_config config, auth_key key)
     : config_(with_defaults(std::move(config))), key_(key) {}
 

@@ -101,10 +101,6 @@ private:
     time_point last_activity{};
   };
 
-  struct endpoint_less {
-    bool operator()(const endpoint& a, const endpoint& b) const noexcept;
-  };
-
   void on_allocate(const endpoint& from, time_point now, const bind_relay_port& bind,
                    reaction& r);
   void on_permission(const endpoint& from, const permission_request& m, reaction& r);
@@ -123,7 +119,7 @@ private:
   relay_server_config config_;
   auth_key key_;
   std::map<allocation_id, allocation> allocations_;
-  std::map<endpoint, allocation_id, endpoint_less> by_client_;
+  std::map<endpoint, allocation_id> by_client_;
   std::map<std::uint16_t, allocation_id> by_port_;
   std::uint64_t unauthenticated_drops_ = 0;
 };

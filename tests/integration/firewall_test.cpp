@@ -10,7 +10,6 @@
 #include <sys/utsname.h>
 
 #include <cstdio>
-#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -20,8 +19,8 @@
 #include "platform/command_runner.hpp"
 #include "platform/firewall.hpp"
 #include "platform/sysctl_access.hpp"
+#include "../unit/fake_sysctls.hpp"
 
-using overlayd::make_error;
 using overlayd::result;
 using overlayd::net::cidr;
 using overlayd::net::ip_address;
@@ -32,21 +31,12 @@ namespace {
 
 // Values kept in memory: the rule tests must not depend on (or change) any
 // sysctl; the traffic test below uses the real ones of its own namespace.
-class memory_sysctls final : public platform::sysctl_access {
-public:
-  std::map<std::string, std::string> values{{"net.bridge.bridge-nf-call-iptables", "1\n"},
-                                            {"net.bridge.bridge-nf-call-ip6tables", "1\n"}};
-  result<std::string> read(const std::string& key) override {
-    auto v = values.find(key);
-    if (v == values.end())
-      return make_error("read_sysctl(" + key + "): No such file or directory");
-    return v->second;
-  }
-  result<void> write(const std::string& key, const std::string& value) override {
-    values[key] = value;
-    return {};
-  }
-};
+overlayd::testing::fake_sysctls memory_sysctls() {
+  overlayd::testing::fake_sysctls sysctls;
+  sysctls.values = {{"net.bridge.bridge-nf-call-iptables", "1\n"},
+                    {"net.bridge.bridge-nf-call-ip6tables", "1\n"}};
+  return sysctls;
+}
 
 // Failures seen on the namespace thread, asserted on the test thread
 // (a Catch assertion thrown on another thread would end the process).
@@ -176,7 +166,7 @@ TEST_CASE("firewall: real iptables in a namespace; idempotent; removal restores 
 
   const auto cluster = *cidr::parse("10.200.0.0/16");
   const auto node = ip("10.200.0.1");
-  memory_sysctls sysctls;
+  auto sysctls = memory_sysctls();
   // Built here, used only inside ns.enter: the commands run where they are
   // called from.
   platform::process_runner runner;
@@ -256,7 +246,7 @@ TEST_CASE("firewall: an IPv6 cluster's rules go through ip6tables and come out a
           == 0);
   const auto before = namespace_rules(ns);
   const auto cluster = *cidr::parse("fd00:200::/64");
-  memory_sysctls sysctls;
+  auto sysctls = memory_sysctls();
   platform::process_runner runner;
   platform::firewall fw(runner, sysctls);
   outcome seen;

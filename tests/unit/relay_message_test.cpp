@@ -389,3 +389,23 @@ TEST_CASE("relay message: truncation and garbage never crash", "[relay]") {
   }
   CHECK(accepted > 0);
 }
+
+TEST_CASE("relay data frames: written and viewed in place", "[relay]") {
+  const auto to = *overlayd::net::parse_endpoint("203.0.113.10:40000");
+  const std::vector<std::uint8_t> raw{1, 0, 0, 0, 7};
+  std::vector<std::uint8_t> frame;
+  REQUIRE(write_data_frame(frame, to, raw.data(), raw.size()));
+  CHECK(frame == *encode_data(data_message{to, raw}));
+  auto view = view_data_frame(frame.data(), frame.size());
+  REQUIRE(view.ok());
+  CHECK(view->addr == to);
+  CHECK(std::vector<std::uint8_t>(frame.begin() + static_cast<std::ptrdiff_t>(view->offset),
+                                  frame.end())
+        == raw);
+  CHECK(view->length == raw.size());
+  auto control = *encode(permission_response{}, derive_auth_key("k"));
+  CHECK(view_data_frame(control.data(), control.size()).error_message()
+        == "relay decode: not a data frame: permission_response");
+  frame.resize(frame.size() - 1);
+  CHECK_FALSE(view_data_frame(frame.data(), frame.size()).ok());
+}
