@@ -14,16 +14,17 @@ namespace overlayd::platform {
 
 class tun_packet_writer {
 public:
-  // Each slot's message sits at the start of its own `buffer_size` bytes;
-  // coalescing may grow a packet into the rest of its buffer.
-  tun_packet_writer(tun_device& tun, std::size_t buffer_size, std::size_t slot_count);
+  // Takes up to `slot_count` slots per batch.
+  tun_packet_writer(tun_device& tun, std::size_t slot_count);
 
-  // Writes the packets of the slots marked `deliver`, in order.
-  void write_batch(const net::wg::open_slot* slots, std::size_t count);
+  // Writes the packets of the slots marked `deliver`, in order. Coalescing
+  // may grow a packet into the rest of its slot's capacity, or move it into
+  // one of the `spare` buffers, which nothing else uses during the call.
+  void write_batch(const net::wg::open_slot* slots, std::size_t count,
+                   net::packet::merge_space spare = {});
 
 private:
   tun_device& tun_;
-  std::size_t buffer_size_;
   std::vector<net::packet::gro_packet> packets_;
   std::vector<net::packet::tun_write> writes_;
 };

@@ -113,22 +113,52 @@ result<udp_socket> udp_socket::bind(const net::ip_address& address, std::uint16_
   return s;
 }
 
+bool udp_socket::enable_gro() noexcept {
+  int on = 1;
+  return ::setsockopt(fd_, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+}
+
+namespace {
+
+struct alignas(cmsghdr) gro_control {
+  char bytes[CMSG_SPACE(sizeof(int))];
+};
+
+std::uint16_t gro_segment_size(msghdr& m) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+      int size = 0;
+      std::memcpy(&size, CMSG_DATA(c), sizeof size);
+      return static_cast<std::uint16_t>(size);
+    }
+  }
+  return 0;
+}
+
+} // namespace
+
 int udp_socket::receive_batch(datagram* batch, int count) noexcept {
   if (count > max_batch)
     count = max_batch;
   mmsghdr headers[max_batch];
   iovec vectors[max_batch];
+  gro_control controls[max_batch];
   for (int i = 0; i < count; ++i) {
     vectors[i] = iovec{batch[i].data, batch[i].capacity};
     headers[i] = mmsghdr{};
-    headers[i].msg_hdr.msg_iov = &vectors[i];
-    headers[i].msg_hdr.msg_iovlen = 1;
-    headers[i].msg_hdr.msg_name = &batch[i].peer.storage;
-    headers[i].msg_hdr.msg_namelen = sizeof batch[i].peer.storage;
+    msghdr& m = headers[i].msg_hdr;
+    m.msg_iov = &vectors[i];
+    m.msg_iovlen = 1;
+    m.msg_name = &batch[i].peer.storage;
+    m.msg_namelen = sizeof batch[i].peer.storage;
+    m.msg_control = controls[i].bytes;
+    m.msg_controllen = sizeof controls[i].bytes;
   }
   int n = ::recvmmsg(fd_, headers, static_cast<unsigned>(count), MSG_WAITFORONE, nullptr);
-  for (int i = 0; i < n; ++i)
+  for (int i = 0; i < n; ++i) {
     batch[i].length = headers[i].msg_len;
+    batch[i].segment_size = gro_segment_size(headers[i].msg_hdr);
+  }
   return n;
 }
 

@@ -32,7 +32,22 @@ struct datagram {
   std::size_t length = 0;   // bytes used (received, or to send)
   std::size_t capacity = 0; // buffer size (receive)
   socket_address peer;
+  // Received with GRO on: the buffer holds datagrams of this size back to
+  // back, the last possibly shorter. 0: one datagram.
+  std::uint16_t segment_size = 0;
 };
+
+// Calls visit(data, length, capacity) for each datagram a received one
+// holds: itself, or with GRO each segment. `capacity` is what belongs to
+// that datagram: up to the next segment, for the last the rest of the buffer.
+template <typename Visit>
+void for_each_segment(const datagram& d, Visit&& visit) {
+  const std::size_t step = d.segment_size != 0 ? d.segment_size : d.length;
+  for (std::size_t at = 0; at < d.length && step != 0; at += step) {
+    const bool last = d.length - at <= step;
+    visit(d.data + at, last ? d.length - at : step, last ? d.capacity - at : step);
+  }
+}
 
 class udp_socket {
 public:
@@ -48,6 +63,11 @@ public:
   // Binds `address` (unspecified: every address) on `port` (0: any). The
   // socket is blocking; close() or shutdown_reads() wakes a blocked reader.
   static result<udp_socket> bind(const net::ip_address& address, std::uint16_t port);
+
+  // Asks the kernel to hand over runs of datagrams from one sender in one
+  // buffer (UDP GRO, Linux 5.0): a GSO sender's burst then crosses the
+  // stack and the socket as one. False when the kernel cannot.
+  bool enable_gro() noexcept;
 
   int fd() const noexcept { return fd_; }
   std::uint16_t port() const noexcept { return port_; }

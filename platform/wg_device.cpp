@@ -39,9 +39,11 @@ constexpr std::size_t under_load_queue = 64;
 constexpr std::size_t max_control_queue = 1024;
 // A TUN batch holds up to two 64 KiB super-packets' segments.
 constexpr std::size_t tun_batch = 256;
-// A datagram may be up to 64 KiB; decrypted TCP segments are coalesced in
-// place into the rest of their buffer.
+// A datagram, or with UDP GRO a run of them, may be up to 64 KiB; decrypted
+// TCP segments are coalesced into the rest of their buffer.
 constexpr std::size_t udp_buffer_size = 65536;
+// Decrypted together: GRO runs of up to 64 datagrams fill many slots per buffer.
+constexpr std::size_t open_batch_slots = 1024;
 
 void signal_event(int fd) {
   std::uint64_t one = 1;
@@ -57,6 +59,15 @@ void name_thread(const std::string& interface, const char* role) {
 void clear_event(int fd) {
   std::uint64_t value = 0;
   [[maybe_unused]] auto n = ::read(fd, &value, sizeof value);
+}
+
+// The tunnel's socket takes GRO runs: a GSO sender's burst crosses the
+// receiving stack as one. Without GRO (old kernels) it still works, slower.
+result<udp_socket> bind_tunnel_socket(const net::ip_address& address, std::uint16_t port) {
+  auto sock = udp_socket::bind(address, port);
+  if (sock && !sock->enable_gro())
+    spdlog::debug("UDP port {}: no UDP GRO on this kernel", sock->port());
+  return sock;
 }
 
 struct control_message {
@@ -158,9 +169,9 @@ struct wg_device::impl {
   void run_udp_reader() {
     name_thread(options.interface, "udp");
     packet_buffers buffers(udp_socket::max_batch, udp_buffer_size);
-    tun_packet_writer writer(tun, udp_buffer_size, udp_socket::max_batch);
+    tun_packet_writer writer(tun, open_batch_slots);
     std::vector<datagram> in(udp_socket::max_batch);
-    std::vector<open_slot> slots(udp_socket::max_batch);
+    std::vector<open_slot> slots(open_batch_slots);
     while (!stopping.load()) {
       auto sock = current_socket();
       for (std::size_t i = 0; i < in.size(); ++i)
@@ -168,33 +179,47 @@ struct wg_device::impl {
       int n = sock->receive_batch(in.data(), static_cast<int>(in.size()));
       if (n <= 0 || stopping.load())
         continue; // interrupted, or the socket was replaced: look again
-      // STUN and relay answers share the socket; they never reach the
-      // engine. Relayed datagrams do, unwrapped, from the address the relay names.
-      int count = 0;
-      for (int i = 0; i < n; ++i) {
-        open_slot slot{in[i].data, in[i].length, in[i].peer.to_endpoint()};
-        if (relay.take(slot.message, slot.length, slot.from) == relay_link::verdict::taken)
-          continue;
-        if (stun.take(slot.message, slot.length))
-          continue;
-        slots[count++] = slot;
+      // Merges of decrypted segments may move into the buffers this batch left empty.
+      const auto received = static_cast<std::size_t>(n);
+      const net::packet::merge_space spare{buffers.at(received), buffers.size(),
+                                           buffers.count() - received};
+      std::size_t count = 0;
+      for (std::size_t i = 0; i < received; ++i) {
+        const net::endpoint from = in[i].peer.to_endpoint();
+        for_each_segment(in[i], [&](std::uint8_t* data, std::size_t length, std::size_t capacity) {
+          open_slot slot{data, length, from, capacity};
+          // STUN and relay answers share the socket; they never reach the
+          // engine. Relayed datagrams do, unwrapped, from the address the relay names.
+          if (relay.take(slot.message, slot.length, slot.from) == relay_link::verdict::taken
+              || stun.take(slot.message, slot.length))
+            return;
+          slots[count++] = slot;
+          if (count == slots.size()) {
+            open_and_deliver(slots.data(), count, writer, spare);
+            count = 0;
+          }
+        });
       }
-      n = count;
-      core.open_batch(slots.data(), static_cast<std::size_t>(n), clock_type::now());
-      writer.write_batch(slots.data(), static_cast<std::size_t>(n));
-      bool handshakes = false;
-      for (int i = 0; i < n; ++i) {
-        const open_slot& s = slots[i];
-        if (s.result != open_slot::verdict::control)
-          continue;
-        std::lock_guard guard(control_lock);
-        if (control_queue.size() < max_control_queue)
-          control_queue.push_back({{s.message, s.message + s.length}, s.from});
-        handshakes = true;
-      }
-      if (handshakes)
-        signal_event(wake_fd);
+      open_and_deliver(slots.data(), count, writer, spare);
     }
+  }
+
+  void open_and_deliver(open_slot* slots, std::size_t count, tun_packet_writer& writer,
+                        const net::packet::merge_space& spare) {
+    core.open_batch(slots, count, clock_type::now());
+    writer.write_batch(slots, count, spare);
+    bool handshakes = false;
+    for (std::size_t i = 0; i < count; ++i) {
+      const open_slot& s = slots[i];
+      if (s.result != open_slot::verdict::control)
+        continue;
+      std::lock_guard guard(control_lock);
+      if (control_queue.size() < max_control_queue)
+        control_queue.push_back({{s.message, s.message + s.length}, s.from});
+      handshakes = true;
+    }
+    if (handshakes)
+      signal_event(wake_fd);
   }
 
   // -- handshakes, timers, UAPI ----------------------------------------------------------
@@ -259,7 +284,7 @@ result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) 
     return tun.err();
   self->tun = std::move(*tun);
   ::fcntl(self->tun.fd(), F_SETFL, ::fcntl(self->tun.fd(), F_GETFL) | O_NONBLOCK);
-  auto sock = udp_socket::bind(o.listen_address, 0);
+  auto sock = bind_tunnel_socket(o.listen_address, 0);
   if (!sock)
     return sock.err();
   self->socket = std::make_shared<udp_socket>(std::move(*sock));
@@ -313,7 +338,7 @@ uapi_error wg_device::configure(const uapi_set_request& set) {
   impl& d = *self_;
   std::lock_guard guard(d.configure_lock);
   if (set.listen_port && *set.listen_port != listen_port()) {
-    auto moved = udp_socket::bind(d.options.listen_address, *set.listen_port);
+    auto moved = bind_tunnel_socket(d.options.listen_address, *set.listen_port);
     if (!moved)
       return uapi_error{uapi_errno::port_in_use, moved.error_message()};
     std::shared_ptr<udp_socket> old;

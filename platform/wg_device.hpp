@@ -4,8 +4,9 @@
 // Packets never pass through an actor: a transport actor owns the device
 // and only changes its configuration.
 //
-// Threads: a TUN reader (seal, sendmmsg), a UDP reader (recvmmsg, open,
-// write to TUN) and a control thread (handshakes, timers, the UAPI socket).
+// Threads: a TUN reader (seal, sendmmsg with UDP GSO), a UDP reader
+// (recvmmsg with UDP GRO, open, coalesce, write to TUN) and a control
+// thread (handshakes, timers, the UAPI socket).
 #pragma once
 
 #include <chrono>

@@ -40,9 +40,10 @@ struct open_flow {
   bool v6 = false;
   bool verified = false; // the head's TCP checksum has been checked
   std::uint32_t hash = 0;
-  std::size_t head = 0;   // index into packets
-  std::size_t write = 0;  // index into writes
-  std::size_t length = 0; // the head's length so far
+  std::uint8_t* data = nullptr; // the head: in its own buffer, or moved to merge space
+  std::size_t capacity = 0;     // bytes usable from data onwards
+  std::size_t write = 0;        // index into writes
+  std::size_t length = 0;       // the head's length so far
   std::size_t ip_len = 0;
   std::size_t tcp_len = 0;
   std::size_t gso_size = 0;
@@ -147,7 +148,8 @@ bool same_addresses(const std::uint8_t* a, const std::uint8_t* b, const view& v,
 
 class coalescer {
 public:
-  coalescer(gro_packet* packets, tun_write* writes) noexcept : packets_(packets), writes_(writes) {}
+  coalescer(gro_packet* packets, tun_write* writes, merge_space spare) noexcept
+      : packets_(packets), writes_(writes), spare_(spare) {}
 
   void add(std::size_t i) noexcept {
     const gro_packet& g = packets_[i];
@@ -160,7 +162,7 @@ public:
       return;
     case kind::ambiguous:
       for (std::size_t k = 0; k < high_water_; ++k)
-        if (open_flow& f = flows_[k]; f.in_use && same_addresses(packets_[f.head].data, g.data, v, f.v6))
+        if (open_flow& f = flows_[k]; f.in_use && same_addresses(f.data, g.data, v, f.v6))
           close(f);
       pass_through(i);
       return;
@@ -209,7 +211,7 @@ private:
       open_flow& f = flows_[k];
       if (!f.in_use || f.hash != v.hash || f.v6 != v.v6)
         continue;
-      const std::uint8_t* h = packets_[f.head].data;
+      const std::uint8_t* h = f.data;
       if (std::memcmp(h + v.addr_at, p + v.addr_at, 2 * v.addr_len) == 0
           && std::memcmp(h + f.ip_len, p + v.ip_len, 4) == 0)
         return &f;
@@ -219,8 +221,7 @@ private:
 
   // Whether segment `g` continues the merge `f`, and if so appends it.
   append try_append(open_flow& f, const gro_packet& g, const view& v) noexcept {
-    const gro_packet& head = packets_[f.head];
-    std::uint8_t* h = head.data;
+    std::uint8_t* h = f.data;
     const std::uint8_t* p = g.data;
     if (v.v6) {
       // Version, traffic class (with ECN) and flow label; hop limit.
@@ -257,8 +258,10 @@ private:
       return append::no;
     if (load_be32(pt + tcp_seq) != f.next_seq || v.payload > f.gso_size)
       return append::no;
-    if (f.length + v.payload > head.capacity || f.length + v.payload > max_ip_packet)
+    const std::size_t merged_length = f.length + v.payload;
+    if (merged_length > max_ip_packet || !make_room(f, merged_length))
       return append::no;
+    h = f.data;
 
     if (!f.verified) {
       view hv = v;
@@ -309,7 +312,8 @@ private:
     f.v6 = v.v6;
     f.verified = false;
     f.hash = v.hash;
-    f.head = i;
+    f.data = packets_[i].data;
+    f.capacity = packets_[i].capacity;
     f.write = write_count_;
     f.length = packets_[i].length;
     f.ip_len = v.ip_len;
@@ -323,7 +327,7 @@ private:
 
   // Ends a merge: fixes the head's headers and writes its virtio_net_hdr.
   void close(open_flow& f) noexcept {
-    std::uint8_t* p = packets_[f.head].data;
+    std::uint8_t* p = f.data;
     virtio_net_hdr hdr;
     if (f.merged > 0) {
       if (f.v6) {
@@ -354,6 +358,23 @@ private:
     f.in_use = false;
   }
 
+  // Whether the head can grow to `needed` bytes. A head with no room behind
+  // it (UDP GRO packs datagrams back to back) is copied into the next
+  // unused merge-space buffer first.
+  bool make_room(open_flow& f, std::size_t needed) noexcept {
+    if (needed <= f.capacity)
+      return true;
+    if (spare_used_ >= spare_.count || spare_.size < virtio_net_hdr_size + needed)
+      return false;
+    std::uint8_t* buffer = spare_.base + spare_used_++ * spare_.size;
+    std::uint8_t* moved = buffer + virtio_net_hdr_size;
+    std::memcpy(moved, f.data, f.length);
+    f.data = moved;
+    f.capacity = spare_.size - virtio_net_hdr_size;
+    writes_[f.write].data = buffer;
+    return true;
+  }
+
   void pass_through(std::size_t i) noexcept {
     std::uint8_t* p = packets_[i].data;
     write_virtio_net_hdr(virtio_net_hdr{}, p - virtio_net_hdr_size);
@@ -362,6 +383,8 @@ private:
 
   gro_packet* packets_;
   tun_write* writes_;
+  merge_space spare_;
+  std::size_t spare_used_ = 0;
   std::size_t write_count_ = 0;
   std::size_t high_water_ = 0; // slots ever used in this batch; the rest are free
   open_flow flows_[max_open_flows];
@@ -369,10 +392,11 @@ private:
 
 } // namespace
 
-std::size_t coalesce_for_tun(gro_packet* packets, std::size_t count, tun_write* writes) noexcept {
+std::size_t coalesce_for_tun(gro_packet* packets, std::size_t count, tun_write* writes,
+                             merge_space spare) noexcept {
   if (packets == nullptr || writes == nullptr)
     return 0;
-  coalescer c(packets, writes);
+  coalescer c(packets, writes, spare);
   for (std::size_t i = 0; i < count; ++i)
     c.add(i);
   return c.finish();

@@ -5,7 +5,8 @@
 //
 // A batch of decrypted packets is about to be written to a TUN device opened
 // with IFF_VNET_HDR and TUN_F_TSO4/6. Consecutive TCP segments of one flow
-// are merged in place into the first one's buffer, and the merged packet is
+// are appended to the first one in its buffer (or, when that has no room
+// behind it, in a spare buffer the first one is copied to), and the merged packet is
 // written once with a virtio_net_hdr asking the kernel to treat it as a TSO
 // super-packet: one write and one trip through the stack instead of dozens.
 //
@@ -63,6 +64,16 @@ struct tun_write {
   std::size_t length;
 };
 
+// Spare buffers a merge may move its first packet into when that packet's
+// own buffer has no room behind it, as when UDP GRO hands over datagrams
+// packed back to back: `count` buffers of `size` bytes each, the packet
+// going virtio_net_hdr_size bytes in. Only this call uses them.
+struct merge_space {
+  std::uint8_t* base = nullptr;
+  std::size_t size = 0;
+  std::size_t count = 0;
+};
+
 inline constexpr std::size_t max_open_flows = 64;
 
 // Coalesces `packets` in place and fills `writes` (room for `count`) with
@@ -70,6 +81,7 @@ inline constexpr std::size_t max_open_flows = 64;
 // merged into an earlier one are not written and may be reused. Packets with
 // a null `data` or a zero length produce no write. The gro_packet entries
 // themselves are not modified.
-std::size_t coalesce_for_tun(gro_packet* packets, std::size_t count, tun_write* writes) noexcept;
+std::size_t coalesce_for_tun(gro_packet* packets, std::size_t count, tun_write* writes,
+                             merge_space spare = {}) noexcept;
 
 } // namespace overlayd::net::packet

@@ -67,6 +67,9 @@ struct open_slot {
   std::uint8_t* message = nullptr;
   std::size_t length = 0;
   endpoint from;
+  // Bytes the caller owns from `message` on (0: just `length`); the TUN
+  // writer may grow a decrypted packet into them.
+  std::size_t capacity = 0;
   // Out.
   verdict result = verdict::drop;
   std::uint8_t* packet = nullptr;

@@ -8,6 +8,7 @@
 #include "overlay_fixtures.hpp"
 #include "net/cidr.hpp"
 #include "netns.hpp"
+#include "tcp_stream_check.hpp"
 
 using overlayd::app::client_connection;
 using overlayd::testing::call;
@@ -64,6 +65,10 @@ TEST_CASE("ipv6: two daemons carry an IPv6 cluster over an IPv6 underlay",
   REQUIRE(seen.peers.size() == 1);
   CHECK(seen.peers[0].endpoint == "[fd99::2]:51820");
   CHECK(seen.peers[0].last_handshake_unix_secs > 0);
+  // IPv6 TCP segments coalesced for the TUN arrive byte for byte.
+  auto stream = overlayd::testing::stream_over_tcp(a.ns, b.ns, "fd00:200:0:2::1", 5001, 32u << 20);
+  INFO(stream.failure);
+  CHECK(stream.identical);
 
   // A container on a service bridge gets an address of the service's
   // subnet (a /120 of an IPv6 cluster) and reaches the other node through

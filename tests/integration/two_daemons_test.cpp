@@ -6,6 +6,7 @@
 #include "daemon_process.hpp"
 #include "overlay_fixtures.hpp"
 #include "netns.hpp"
+#include "tcp_stream_check.hpp"
 
 using overlayd::app::client_connection;
 using overlayd::testing::daemon_process;
@@ -71,6 +72,16 @@ TEST_CASE("two overlayd daemons build a tunnel through their sockets", "[integra
   REQUIRE(seen.peers.size() == 1);
   CHECK(seen.peers[0].last_handshake_unix_secs > 0);
   CHECK(seen.peers[0].endpoint == "192.168.78.2:51820");
+
+  // Bulk TCP both ways arrives byte for byte: the senders' GSO runs, the
+  // receivers' GRO and the TSO super-packets coalesced for their TUN.
+  constexpr std::size_t stream_bytes = 64u << 20;
+  auto forward = overlayd::testing::stream_over_tcp(a.ns, b.ns, "10.200.2.1", 5001, stream_bytes);
+  INFO(forward.failure);
+  CHECK(forward.identical);
+  auto backward = overlayd::testing::stream_over_tcp(b.ns, a.ns, "10.200.1.1", 5001, stream_bytes);
+  INFO(backward.failure);
+  CHECK(backward.identical);
 
   // A second allowed IP, then its removal, through the contract.
   CHECK(std::holds_alternative<msg::ok_result>(

@@ -23,6 +23,8 @@ struct batch {
   std::vector<std::unique_ptr<std::uint8_t[]>> storage;
   std::vector<gro_packet> packets;
   std::vector<tun_write> writes;
+  std::vector<std::uint8_t> spare_storage;
+  merge_space spare;
 
   void add(const bytes& p, std::size_t capacity = 65535) {
     capacity = std::max(capacity, p.size());
@@ -32,13 +34,22 @@ struct batch {
     std::copy(p.begin(), p.end(), data);
     packets.push_back(gro_packet{data, p.size(), capacity});
   }
-  void add_all(const segments& s) {
+  void add_all(const segments& s, std::size_t room = 65535) {
     for (const auto& p : s)
-      add(p);
+      add(p, room);
+  }
+  // Buffers a head with no room behind it may move to.
+  void add_spare(std::size_t count, std::size_t size) {
+    spare_storage.assign(count * size, 0xbb);
+    spare = merge_space{spare_storage.data(), size, count};
+  }
+  bool in_spare(const std::uint8_t* p) const {
+    return !spare_storage.empty() && p >= spare_storage.data()
+           && p < spare_storage.data() + spare_storage.size();
   }
   std::size_t coalesce() {
     writes.assign(packets.size(), tun_write{nullptr, 0});
-    std::size_t n = coalesce_for_tun(packets.data(), packets.size(), writes.data());
+    std::size_t n = coalesce_for_tun(packets.data(), packets.size(), writes.data(), spare);
     writes.resize(n);
     return n;
   }
@@ -477,6 +488,62 @@ TEST_CASE("tcp coalescer: empty input and empty packets", "[packet]") {
   CHECK(coalesce_for_tun(none, 2, w) == 0);
 }
 
+TEST_CASE("tcp coalescer: heads without room move to merge space", "[packet]") {
+  // UDP GRO packs datagrams back to back: a decrypted packet has no room
+  // behind it, so a merge copies its head into a spare buffer first.
+  tcp_spec a, c;
+  c.src_last = 2;
+  const segments sa = make_segments(a, 4 * 1380, 1380, 1);
+  const segments sc = make_segments(c, 4 * 1380, 1380, 2);
+  SECTION("without merge space nothing merges") {
+    batch b;
+    b.add_all(sa, 0);
+    REQUIRE(b.coalesce() == 4);
+    for (std::size_t i = 0; i < 4; ++i)
+      CHECK(b.packet(i) == sa[i]);
+  }
+  SECTION("with merge space the run merges there") {
+    batch b;
+    b.add_all(sa, 0);
+    b.add_spare(2, 65536);
+    REQUIRE(b.coalesce() == 1);
+    CHECK(b.in_spare(b.writes[0].data));
+    CHECK(b.writes[0].data == b.spare_storage.data()); // the first spare buffer
+    CHECK(as_kernel_sees(b, 0) == sa);
+  }
+  SECTION("each merge takes its own buffer; when they run out, flows go alone") {
+    batch b;
+    for (std::size_t i = 0; i < 4; ++i) {
+      b.add(sa[i], 0);
+      b.add(sc[i], 0);
+    }
+    b.add_spare(1, 65536);
+    REQUIRE(b.coalesce() == 5);
+    CHECK(as_kernel_sees(b, 0) == sa);
+    CHECK(b.in_spare(b.writes[0].data));
+    for (std::size_t i = 0; i < 4; ++i) {
+      CHECK_FALSE(b.in_spare(b.writes[1 + i].data));
+      CHECK(b.packet(1 + i) == sc[i]);
+    }
+  }
+  SECTION("a head with room of its own stays where it is") {
+    batch b;
+    b.add_all(sa);
+    b.add_spare(1, 65536);
+    REQUIRE(b.coalesce() == 1);
+    CHECK_FALSE(b.in_spare(b.writes[0].data));
+    CHECK(as_kernel_sees(b, 0) == sa);
+  }
+  SECTION("a spare buffer too small for the merge is not used") {
+    batch b;
+    b.add_all(sa, 0);
+    b.add_spare(1, virtio_net_hdr_size + sa[0].size() + 100);
+    REQUIRE(b.coalesce() == 4);
+    for (std::size_t i = 0; i < 4; ++i)
+      CHECK_FALSE(b.in_spare(b.writes[i].data));
+  }
+}
+
 TEST_CASE("tcp coalescer: fuzz with random batches never strays out of bounds", "[packet]") {
   std::mt19937 rng(6502);
   std::size_t merged_writes = 0;
@@ -515,14 +582,22 @@ TEST_CASE("tcp coalescer: fuzz with random batches never strays out of bounds", 
       const std::size_t capacity = rng() % 3 == 0 ? p.size() : p.size() + rng() % 20000;
       b.add(p, capacity);
     }
+    const std::size_t spare_size = 1024 + rng() % 65536;
+    b.add_spare(rng() % 3, spare_size);
     const std::size_t n = b.coalesce();
     REQUIRE(n <= count);
     for (std::size_t i = 0; i < n; ++i) {
-      auto it = std::find_if(b.packets.begin(), b.packets.end(),
-                             [&](const gro_packet& g) { return g.data - virtio_net_hdr_size == b.writes[i].data; });
-      REQUIRE(it != b.packets.end());
-      REQUIRE(b.writes[i].length <= it->capacity + virtio_net_hdr_size);
-      REQUIRE(b.writes[i].length >= it->length + virtio_net_hdr_size);
+      if (b.in_spare(b.writes[i].data)) {
+        const auto offset = static_cast<std::size_t>(b.writes[i].data - b.spare_storage.data());
+        REQUIRE(offset % spare_size == 0);
+        REQUIRE(b.writes[i].length <= spare_size);
+      } else {
+        auto it = std::find_if(b.packets.begin(), b.packets.end(),
+                               [&](const gro_packet& g) { return g.data - virtio_net_hdr_size == b.writes[i].data; });
+        REQUIRE(it != b.packets.end());
+        REQUIRE(b.writes[i].length <= it->capacity + virtio_net_hdr_size);
+        REQUIRE(b.writes[i].length >= it->length + virtio_net_hdr_size);
+      }
       virtio_net_hdr hdr = b.header(i);
       if (hdr.gso_type != 0) {
         // Whatever we merged, the kernel can cut again into valid segments.

@@ -31,6 +31,25 @@ std::vector<datagram> receive_all(udp_socket& receiver,
   return in;
 }
 
+// `count` datagrams to `to`, each filled with its index: `size` bytes each
+// but the last, which has `last_size`.
+struct outgoing_run {
+  std::vector<std::vector<std::uint8_t>> payloads;
+  std::vector<datagram> datagrams;
+};
+
+outgoing_run equal_run(int count, std::size_t size, std::size_t last_size, const endpoint& to) {
+  outgoing_run run;
+  run.payloads.resize(static_cast<std::size_t>(count));
+  run.datagrams.resize(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    auto& p = run.payloads[static_cast<std::size_t>(i)];
+    p.assign(i + 1 == count ? last_size : size, static_cast<std::uint8_t>(i));
+    run.datagrams[static_cast<std::size_t>(i)] = datagram{p.data(), p.size(), 0, socket_address::from(to)};
+  }
+  return run;
+}
+
 } // namespace
 
 TEST_CASE("udp socket: a batch goes out and comes back in order", "[platform]") {
@@ -93,13 +112,7 @@ TEST_CASE("udp socket: runs of equal datagrams arrive one by one (GSO)", "[platf
   REQUIRE(sender.ok());
   // 70 of 1000 bytes (more than one GSO send holds), then a short one.
   constexpr int count = 71;
-  std::vector<std::vector<std::uint8_t>> payloads(count);
-  std::vector<datagram> out(count);
-  for (int i = 0; i < count; ++i) {
-    payloads[i].assign(i + 1 == count ? 300 : 1000, static_cast<std::uint8_t>(i));
-    out[i] = datagram{payloads[i].data(), payloads[i].size(), 0,
-                      socket_address::from(endpoint{ip, receiver->port()})};
-  }
+  auto [payloads, out] = equal_run(count, 1000, 300, endpoint{ip, receiver->port()});
   REQUIRE(sender->send_batch(out.data(), count) == count);
   std::vector<std::vector<std::uint8_t>> buffers(count, std::vector<std::uint8_t>(2048));
   auto in = receive_all(*receiver, buffers);
@@ -109,4 +122,63 @@ TEST_CASE("udp socket: runs of equal datagrams arrive one by one (GSO)", "[platf
     CHECK(buffers[i][0] == i);
     CHECK(buffers[i][in[i].length - 1] == i);
   }
+}
+
+TEST_CASE("udp socket: with GRO a GSO run arrives as one buffer of segments", "[platform]") {
+  auto ip = *ip_address::parse("127.0.0.1");
+  auto receiver = udp_socket::bind(ip, 0);
+  auto sender = udp_socket::bind(ip, 0);
+  REQUIRE(receiver.ok());
+  REQUIRE(sender.ok());
+  REQUIRE(receiver->enable_gro());
+  // 20 of 1000 bytes and a short one: one GSO send.
+  constexpr int count = 21;
+  auto [payloads, out] = equal_run(count, 1000, 300, endpoint{ip, receiver->port()});
+  REQUIRE(sender->send_batch(out.data(), count) == count);
+
+  // However the kernel packs them, splitting gives back every datagram in order.
+  std::vector<std::vector<std::uint8_t>> buffers(count, std::vector<std::uint8_t>(65536));
+  std::vector<datagram> in(count);
+  std::vector<std::vector<std::uint8_t>> received;
+  bool coalesced = false;
+  while (received.size() < payloads.size()) {
+    for (int i = 0; i < count; ++i)
+      in[i] = datagram{buffers[i].data(), 0, buffers[i].size(), {}};
+    int n = receiver->receive_batch(in.data(), count);
+    REQUIRE(n > 0);
+    for (int i = 0; i < n; ++i) {
+      CHECK(in[i].peer.to_endpoint() == endpoint{ip, sender->port()});
+      coalesced = coalesced || in[i].segment_size != 0;
+      overlayd::platform::for_each_segment(in[i], [&](std::uint8_t* data, std::size_t length,
+                                                     std::size_t) {
+        received.emplace_back(data, data + length);
+      });
+    }
+  }
+  CHECK(received == payloads);
+  CHECK(coalesced); // loopback keeps a GSO send whole for a GRO socket
+}
+
+TEST_CASE("udp socket: for_each_segment walks a GRO buffer", "[platform]") {
+  std::vector<std::uint8_t> buffer(1000);
+  struct piece {
+    std::size_t at, length, capacity;
+    bool operator==(const piece& o) const {
+      return at == o.at && length == o.length && capacity == o.capacity;
+    }
+  };
+  auto walk = [&](std::size_t length, std::uint16_t segment_size) {
+    datagram d{buffer.data(), length, buffer.size(), {}, segment_size};
+    std::vector<piece> pieces;
+    overlayd::platform::for_each_segment(d, [&](std::uint8_t* data, std::size_t n, std::size_t cap) {
+      pieces.push_back(piece{static_cast<std::size_t>(data - buffer.data()), n, cap});
+    });
+    return pieces;
+  };
+  // Segments own their own bytes only; the last owns the rest of the buffer.
+  CHECK(walk(250, 100) == std::vector<piece>{{0, 100, 100}, {100, 100, 100}, {200, 50, 800}});
+  CHECK(walk(300, 100) == std::vector<piece>{{0, 100, 100}, {100, 100, 100}, {200, 100, 800}});
+  CHECK(walk(250, 0) == std::vector<piece>{{0, 250, 1000}});
+  CHECK(walk(0, 0).empty());   // the empty datagram a shutdown wakes readers with
+  CHECK(walk(0, 100).empty());
 }
