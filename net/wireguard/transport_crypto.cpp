@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "net/wireguard/chacha20_poly1305.hpp"
+
 namespace overlayd::net::wg {
 
 namespace {
@@ -21,6 +23,10 @@ void seal(const key32& key, std::uint64_t counter, std::uint8_t* data, std::size
   ensure_sodium(); // picks libsodium's SIMD code paths
   std::uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
   make_nonce(nonce, counter);
+  if (const chacha20_isa isa = best_chacha20_isa(); isa != chacha20_isa::none) {
+    chacha20_poly1305_seal(isa, key, nonce, data, len, tag_out);
+    return;
+  }
   unsigned long long tag_len = 0;
   crypto_aead_chacha20poly1305_ietf_encrypt_detached(data, tag_out, &tag_len, data, len,
                                                      nullptr, 0, nullptr, nonce, key.data());
@@ -37,14 +43,18 @@ bool open_in_place(const key32& key, std::uint64_t counter, std::uint8_t* buf,
   if (len < aead_tag_size)
     return false;
   ensure_sodium();
+  const std::size_t clen = len - aead_tag_size;
   std::uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
   make_nonce(nonce, counter);
-  std::size_t clen = len - aead_tag_size;
-  // libsodium checks the tag before it decrypts: a forgery is never
-  // decrypted, only its ciphertext bytes are zeroed.
-  if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(buf, nullptr, buf, clen, buf + clen,
-                                                         nullptr, 0, nonce, key.data())
-      != 0)
+  // Both check the tag before they decrypt: a forgery is never decrypted.
+  const chacha20_isa isa = best_chacha20_isa();
+  const bool authentic =
+    isa != chacha20_isa::none
+      ? chacha20_poly1305_open(isa, key, nonce, buf, clen, buf + clen)
+      : crypto_aead_chacha20poly1305_ietf_decrypt_detached(buf, nullptr, buf, clen, buf + clen,
+                                                           nullptr, 0, nonce, key.data())
+          == 0;
+  if (!authentic)
     return false;
   plain_len = clen;
   return true;

@@ -1,7 +1,8 @@
 // transport_crypto: sealing and opening the payload of transport data
 // messages (whitepaper 5.4.6): ChaCha20-Poly1305 (RFC 8439) with the
 // message counter as nonce (4 zero bytes, then the counter as a 64-bit
-// little-endian number) and no associated data. Everything works in place
+// little-endian number) and no associated data: chacha20_poly1305.hpp where
+// the CPU has AVX2, libsodium's AEAD elsewhere. Everything works in place
 // on the caller's buffer: no allocation on the data plane.
 // Counter limits and the replay window are the device's business.
 #pragma once
@@ -26,9 +27,9 @@ std::size_t seal_in_place(const key32& key, std::uint64_t counter, std::uint8_t*
 
 // Verifies and decrypts `len` bytes (ciphertext followed by the tag) in
 // place. On success sets `plain_len` to len - 16 and returns true; on a bad
-// tag returns false without decrypting anything (libsodium then zeroes the
-// ciphertext part of `buf`: a failed packet is dropped, never looked at).
-// len < 16 is refused untouched.
+// tag returns false without decrypting anything (the buffer may be left
+// zeroed: a failed packet is dropped, never looked at). len < 16 is
+// refused untouched.
 bool open_in_place(const key32& key, std::uint64_t counter, std::uint8_t* buf,
                    std::size_t len, std::size_t& plain_len) noexcept;
 
