@@ -42,7 +42,8 @@ gateway_actor::behavior_type gateway(gateway_actor::stateful_pointer<gateway_sta
       auto decoded = msg::decode_frame(in.body, codec);
       if (!decoded.decoded) {
         // DECISIONS.md 2: answer with what was wrong; the connection stays.
-        spdlog::warn("connection {}: undecodable frame: {}", in.conn, decoded.error);
+        spdlog::warn("connection {}: undecodable frame: {}", in.conn,
+                     msg::loggable_decode_error(decoded.error));
         st.server->send(in.conn,
                         framed(msg::encode_response(
                           decoded.id, msg::make_error_response(decoded.error), codec)),

@@ -59,6 +59,27 @@ frame_decode decode_frame(std::string_view body) {
   return decode_frame(body, detect_codec(body));
 }
 
+std::string loggable_decode_error(std::string_view error) {
+  // Quoted strings are written Rust-debug style: "..." with \" and \\ escaped.
+  std::string out;
+  bool in_string = false;
+  for (std::size_t i = 0; i < error.size(); ++i) {
+    const char c = error[i];
+    if (!in_string) {
+      out += c;
+      in_string = c == '"';
+    } else if (c == '\\') {
+      ++i; // the escaped character is part of the string
+    } else if (c == '"') {
+      out += "...\"";
+      in_string = false;
+    }
+  }
+  if (in_string)
+    out += "...";
+  return out;
+}
+
 std::string encode_frame(const frame& f, body_codec codec) {
   return serialize(frame_to_document(f), codec);
 }

@@ -27,6 +27,11 @@ struct frame_decode {
 frame_decode decode_frame(std::string_view body);
 frame_decode decode_frame(std::string_view body, body_codec codec);
 
+// A decode error for the log: the strings it quotes (the client's values,
+// which may be credentials in the wrong place) elided as "...". The client
+// itself gets the whole error, as serde would write it.
+std::string loggable_decode_error(std::string_view error);
+
 std::string encode_frame(const frame& f, body_codec codec);
 std::string encode_response(std::uint64_t id, const response& r, body_codec codec);
 std::string encode_request(std::uint64_t id, const request& r, body_codec codec);

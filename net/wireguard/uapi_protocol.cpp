@@ -108,15 +108,34 @@ uapi_set_parse fail(uapi_errno code, unsigned line, std::string what) {
   return r;
 }
 
-// Values echoed in error messages are cut short: they come from a socket.
+bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Text echoed in error messages (which get logged) comes from a socket: it
+// is cut short, shows control bytes as '?', and never shows what may be
+// key material. A mistyped line such as "private_key:<64 hex digits>" must
+// not put the key into the log, so every run of 16 or more hex digits is
+// replaced; nothing else in the protocol is that long (IPv6 groups are 4).
 std::string quoted(std::string_view text) {
   constexpr std::size_t max = 80;
-  std::string out = "\"";
-  out.append(text.substr(0, max));
-  if (text.size() > max)
-    out += "...";
-  out += '"';
-  return out;
+  constexpr std::size_t secret_run = 16;
+  std::string shown;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t run = 0;
+    while (i + run < text.size() && is_hex_digit(text[i + run]))
+      ++run;
+    if (run >= secret_run)
+      shown += "<hex redacted>";
+    else
+      shown.append(text.substr(i, run));
+    i += run;
+    if (run == 0) {
+      const auto c = static_cast<unsigned char>(text[i++]);
+      shown += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
+    }
+  }
+  return "\"" + shown.substr(0, max) + (shown.size() > max ? "...\"" : "\"");
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -167,6 +168,17 @@ TEST_CASE("what a Rust peer rejects, we reject, naming the problem", "[codec]") 
         != std::string::npos);
 }
 
+TEST_CASE("a decode error for the log leaves out the client's strings", "[codec]") {
+  const std::string error = decode_error(
+    R"({"frame":"request","id":3,"request":{"op":"setup_global_overlay","deployment":"d",)"
+    R"("instance_id":"i","cluster_cidr":"c","wg_port":"hunter2 \"quoted\" secret"}})");
+  CHECK(error.find("hunter2") != std::string::npos); // the client is told what it sent
+  const std::string logged = msg::loggable_decode_error(error);
+  CHECK(logged == "frame codec error: request.wg_port: invalid type: string \"...\", expected u16");
+  CHECK(msg::loggable_decode_error("cut \"short") == "cut \"...");
+  CHECK(msg::loggable_decode_error("unknown variant `x`") == "unknown variant `x`");
+}
+
 TEST_CASE("a failed decode still reports a readable id", "[codec]") {
   auto d = msg::decode_frame(R"({"frame":"request","id":77,"request":{"op":"nope"}})");
   CHECK_FALSE(d.decoded);
@@ -245,4 +257,72 @@ TEST_CASE("overlayctl's request syntax is the bare request object", "[codec]") {
   CHECK_FALSE(msg::request_from_json(R"({"op":"allocate_ip"})", error));
   CHECK(error == "missing field `service`");
   CHECK(msg::response_to_json(msg::ok_result{}) == R"({"result":"ok"})");
+}
+
+namespace {
+
+// One to four random edits: a flipped bit, a byte a parser cares about
+// (JSON punctuation, msgpack's container and string markers), a cut, a
+// repeated or a removed span.
+void mutate(std::string& body, std::mt19937& rng) {
+  static const unsigned char special[] = {0x00, 0xff, '"', '{', '}', '[', ']', ':', ',', '\\',
+                                          '9',  '-',  'e', 0xc1, 0xdc, 0xdd, 0xde, 0xdf, 0xdb,
+                                          0xc4, 0xc6, 0xcf, 0xd3, 0x7f, 0x80, 0x90, 0xa0};
+  const int edits = 1 + static_cast<int>(rng() % 4);
+  for (int e = 0; e < edits && !body.empty(); ++e) {
+    const std::size_t at = rng() % body.size();
+    switch (rng() % 6) {
+    case 0:
+      body[at] = static_cast<char>(body[at] ^ (1u << (rng() % 8)));
+      break;
+    case 1:
+    case 2:
+      body[at] = static_cast<char>(special[rng() % sizeof special]);
+      break;
+    case 3:
+      body.resize(at);
+      break;
+    case 4:
+      body.insert(at, body.substr(at, rng() % 16));
+      break;
+    default:
+      body.erase(at, rng() % 8);
+      break;
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("mutated frames in either codec decode or fail cleanly", "[codec]") {
+  std::vector<std::string> bodies;
+  for (const char* kind : {"REQ", "RESP", "EVENT"}) {
+    for (const auto& line : golden_lines(kind)) {
+      bodies.push_back(line);
+      bodies.push_back(msg::encode_frame(decode_ok(line), msg::body_codec::msgpack));
+    }
+  }
+  std::mt19937 rng(2026);
+  std::size_t decoded = 0, refused = 0;
+  for (int round = 0; round < 30000; ++round) {
+    std::string body = bodies[rng() % bodies.size()];
+    mutate(body, rng);
+    auto d = msg::decode_frame(body);
+    if (!d.decoded) {
+      ++refused;
+      REQUIRE_FALSE(d.error.empty());
+      continue;
+    }
+    ++decoded;
+    // Whatever decodes encodes to something that decodes to itself.
+    for (auto codec : {msg::body_codec::json, msg::body_codec::msgpack}) {
+      const std::string again = msg::encode_frame(*d.decoded, codec);
+      auto d2 = msg::decode_frame(again);
+      INFO(d2.error);
+      REQUIRE(d2.decoded);
+      REQUIRE(msg::encode_frame(*d2.decoded, codec) == again);
+    }
+  }
+  CHECK(decoded > 500);
+  CHECK(refused > 5000);
 }

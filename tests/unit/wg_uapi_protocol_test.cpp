@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -265,6 +266,47 @@ TEST_CASE("uapi set: private and preshared keys never reach the error text", "[w
   auto p = parse_set_request("public_key=" + hex(peer_a) + "\npreshared_key=" + almost + "\n");
   REQUIRE_FALSE(p.ok());
   CHECK(p.error.message.find(almost.substr(0, 16)) == std::string::npos);
+}
+
+TEST_CASE("uapi set: mutated bodies parse or fail with an errno, never showing a secret",
+          "[wireguard]") {
+  const uapi_key psk = key_of(0x40);
+  const std::string private_hex = hex(device_key), psk_hex = hex(psk);
+  const std::string body = "private_key=" + private_hex + "\nlisten_port=51820\nfwmark=0\n"
+                           "replace_peers=true\npublic_key=" + hex(peer_a) + "\n"
+                           "preshared_key=" + psk_hex + "\nendpoint=[fd00::2]:51820\n"
+                           "persistent_keepalive_interval=25\nreplace_allowed_ips=true\n"
+                           "allowed_ip=fd00:1::/64\nallowed_ip=10.1.0.5/24\nprotocol_version=1\n"
+                           "public_key=" + hex(peer_b) + "\nupdate_only=true\nremove=true\n";
+  static const char special[] = {'=', '\n', '\r', '/', ':', '[', ']', '.', '0', 'f', 'x', '-', ' ', '\0'};
+  std::mt19937 rng(51820);
+  std::size_t accepted = 0, refused = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string mutated = body;
+    for (int e = 1 + static_cast<int>(rng() % 3); e > 0 && !mutated.empty(); --e) {
+      const std::size_t at = rng() % mutated.size();
+      switch (rng() % 4) {
+      case 0: mutated[at] = special[rng() % sizeof special]; break;
+      case 1: mutated.erase(at, 1 + rng() % 12); break;
+      case 2: mutated.insert(at, mutated.substr(rng() % mutated.size(), rng() % 40)); break;
+      default: mutated.resize(at); break;
+      }
+    }
+    auto r = parse_set_request(mutated);
+    if (r.ok()) {
+      ++accepted;
+      continue;
+    }
+    ++refused;
+    INFO(r.error.message);
+    CHECK(r.error.code != uapi_errno::ok);
+    CHECK_FALSE(r.error.message.empty());
+    // Not even a recognisable piece of a key that may be secret.
+    CHECK(r.error.message.find(private_hex.substr(8, 16)) == std::string::npos);
+    CHECK(r.error.message.find(psk_hex.substr(8, 16)) == std::string::npos);
+  }
+  CHECK(accepted > 200);
+  CHECK(refused > 1000);
 }
 
 TEST_CASE("uapi responses: errno lines as wireguard-go writes them", "[wireguard]") {
