@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "net/wireguard/chacha20.hpp"
+#include "net/wireguard/poly1305.hpp"
 #include "net/wireguard/transport_crypto.hpp"
 
 using namespace overlayd::net::wg;
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
   if (sodium_init() < 0)
     return 1;
   const unsigned packets = argc > 1 ? static_cast<unsigned>(std::atoi(argv[1])) : 300000;
-  std::printf("ChaCha20 kernel: %s\n", isa_name(best_chacha20_isa()));
+  std::printf("ChaCha20 kernel: %s; Poly1305: %s\n", isa_name(best_chacha20_isa()),
+              poly1305::simd_available() ? "AVX-512 IFMA (from 256 bytes)" : "libsodium");
   std::printf("%8s %18s %18s %18s\n", "bytes", "libsodium GB/s", "overlayd seal", "overlayd open");
   key32 key = generate_private_key();
   for (std::size_t size : {64u, 512u, 1420u, 8192u}) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "net/wireguard/messages.hpp"
+#include "net/wireguard/poly1305.hpp"
 
 namespace overlayd::net::wg {
 
@@ -50,8 +51,25 @@ public:
   message_keystream(const message_keystream&) = delete;
   message_keystream& operator=(const message_keystream&) = delete;
 
-  // Poly1305 over the ciphertext, its padding to 16 bytes and the lengths.
+  // Poly1305 over the ciphertext, its padding to 16 bytes and the lengths:
+  // poly1305.hpp where the CPU has IFMA and the message is long enough for
+  // it, else libsodium's SSE2 code.
   void tag(const std::uint8_t* cipher, std::size_t len, std::uint8_t* out) const noexcept {
+    if (poly1305::simd_available() && len / 16 >= poly1305::simd_min_blocks) {
+      poly1305 mac(first_);
+      mac.blocks(cipher, len / 16);
+      if (len % 16 != 0) {
+        std::uint8_t last[16] = {};
+        std::memcpy(last, cipher + len / 16 * 16, len % 16);
+        mac.blocks(last, 1);
+      }
+      std::uint8_t lengths[16];
+      store_le64(lengths, 0); // no associated data
+      store_le64(lengths + 8, len);
+      mac.blocks(lengths, 1);
+      mac.finish(out);
+      return;
+    }
     static const std::uint8_t zeros[16] = {};
     crypto_onetimeauth_poly1305_state state;
     crypto_onetimeauth_poly1305_init(&state, first_);

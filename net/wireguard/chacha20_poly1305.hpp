@@ -1,5 +1,6 @@
 // chacha20_poly1305: the AEAD of RFC 8439 2.8 without associated data, in
-// place, on the batched keystream of chacha20.hpp and libsodium's Poly1305.
+// place, on the batched keystream of chacha20.hpp and the Poly1305 of
+// poly1305.hpp (where the CPU has AVX-512 IFMA; libsodium's elsewhere).
 // `isa` must be one the CPU runs (not none); transport_crypto picks it.
 #pragma once
 

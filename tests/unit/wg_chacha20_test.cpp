@@ -74,7 +74,7 @@ TEST_CASE("chacha20-poly1305: sealing and opening match libsodium's AEAD", "[wir
   std::mt19937 rng(1420);
   // Around every batch edge of both kernels (the first batch also holds the
   // Poly1305 key block), a WireGuard packet, and the largest datagram.
-  const std::size_t lengths[] = {0,   1,   15,  16,  17,   63,   64,   65,   447,  448,  449,
+  const std::size_t lengths[] = {0,   1,   15,  16,  17,   63,   64,   65,   255,  256,  257,  447,  448,  449,
                                  511, 512, 513, 959, 960,  961,  1023, 1024, 1025, 1420, 1471,
                                  1472, 1473, 1983, 1984, 1985, 3000, 65535};
   for (chacha20_isa isa : supported_isas()) {
