@@ -57,16 +57,16 @@ public:
   void tag(const std::uint8_t* cipher, std::size_t len, std::uint8_t* out) const noexcept {
     if (poly1305::simd_available() && len / 16 >= poly1305::simd_min_blocks) {
       poly1305 mac(first_);
+      const std::size_t whole = len / 16 * 16;
       mac.blocks(cipher, len / 16);
-      if (len % 16 != 0) {
-        std::uint8_t last[16] = {};
-        std::memcpy(last, cipher + len / 16 * 16, len % 16);
-        mac.blocks(last, 1);
-      }
-      std::uint8_t lengths[16];
+      // The last partial block, zero-padded, and the lengths: one call.
+      std::uint8_t tail[32] = {};
+      const std::size_t partial = len - whole;
+      std::memcpy(tail, cipher + whole, partial);
+      std::uint8_t* lengths = tail + (partial != 0 ? 16 : 0);
       store_le64(lengths, 0); // no associated data
       store_le64(lengths + 8, len);
-      mac.blocks(lengths, 1);
+      mac.blocks(tail, partial != 0 ? 2 : 1);
       mac.finish(out);
       return;
     }

@@ -159,19 +159,36 @@ OVERLAYD_IFMA lanes multiply(const lanes& h, const lane_multiplier& m) {
   return out;
 }
 
-// Eight blocks as limbs. The lanes hold blocks 0, 4, 1, 5, 2, 6, 3, 7 (the
-// order unpacking two 4-block loads gives).
-OVERLAYD_IFMA lanes load_group(const std::uint8_t* p) {
-  const __m512i a = _mm512_loadu_si512(p);
-  const __m512i b = _mm512_loadu_si512(p + 64);
+// The lanes of a group hold blocks 0, 4, 1, 5, 2, 6, 3, 7: the order
+// unpacking two 4-block loads gives.
+constexpr long long block_of_lane[8] = {0, 4, 1, 5, 2, 6, 3, 7};
+
+// The lanes holding one of the first `blocks` blocks of a group.
+constexpr __mmask8 lanes_with_blocks(std::size_t blocks) {
+  __mmask8 mask = 0;
+  for (int lane = 0; lane < 8; ++lane)
+    if (static_cast<std::size_t>(block_of_lane[lane]) < blocks)
+      mask = static_cast<__mmask8>(mask | (1u << lane));
+  return mask;
+}
+
+// Up to eight blocks as limbs; lanes past `blocks` stay zero (a masked load
+// reads nothing there, not even past the end of the input).
+OVERLAYD_IFMA lanes load_group(const std::uint8_t* p, std::size_t blocks = 8) {
+  const std::size_t words = 2 * blocks;
+  const auto first = static_cast<__mmask8>(words >= 8 ? 0xff : (1u << words) - 1);
+  const auto second = static_cast<__mmask8>(words <= 8 ? 0 : (1u << (words - 8)) - 1);
+  const __m512i a = _mm512_maskz_loadu_epi64(first, p);
+  const __m512i b = _mm512_maskz_loadu_epi64(second, p + 64);
   const __m512i low = _mm512_unpacklo_epi64(a, b);
   const __m512i high = _mm512_unpackhi_epi64(a, b);
   const __m512i m44 = _mm512_set1_epi64(static_cast<long long>(mask44));
+  const __m512i top = _mm512_srli_epi64(high, 24);
   lanes m;
   m.l[0] = _mm512_and_si512(low, m44);
   m.l[1] = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(low, 44), _mm512_slli_epi64(high, 20)), m44);
-  m.l[2] = _mm512_or_si512(_mm512_srli_epi64(high, 24),
-                           _mm512_set1_epi64(static_cast<long long>(high_bit)));
+  m.l[2] = _mm512_mask_or_epi64(top, lanes_with_blocks(blocks), top,
+                                _mm512_set1_epi64(static_cast<long long>(high_bit)));
   return m;
 }
 
@@ -189,7 +206,8 @@ OVERLAYD_IFMA lanes permute(const lanes& v, __m512i order) {
 
 // r^1 .. r^8 in lanes 0 .. 7, in three rounds of lane-wise multiplies
 // (seven scalar ones in a row would cost as much as twenty blocks).
-OVERLAYD_IFMA lanes powers_of(const limbs& r) {
+__attribute__((target("avx512f,avx512ifma"))) void compute_powers(
+  const limbs& r, std::uint64_t (&powers)[3][8]) noexcept {
   const lanes one{{_mm512_set1_epi64(1), _mm512_setzero_si512(), _mm512_setzero_si512()}};
   lanes x;
   for (int k = 0; k < 3; ++k)
@@ -199,35 +217,62 @@ OVERLAYD_IFMA lanes powers_of(const limbs& r) {
   // [r, r^2, r, r^2, ...] * [1, 1, r^2, r^2, ...] = [r, r^2, r^3, r^4, r, ...]
   const lanes low = multiply(blend(0xaa, x, r2), multiplier_of(blend(0xcc, one, r2)));
   // ... * [1, 1, 1, 1, r^4, r^4, r^4, r^4]
-  return multiply(low, multiplier_of(blend(0xf0, one, r4)));
+  const lanes all = multiply(low, multiplier_of(blend(0xf0, one, r4)));
+  for (int k = 0; k < 3; ++k)
+    _mm512_storeu_si512(powers[k], all.l[k]);
 }
 
-// Absorbs groups * 8 blocks into h: h * r^(8 groups) + sum of m_i r^(n - i + 1).
-__attribute__((target("avx512f,avx512ifma"))) void simd_blocks(std::uint64_t (&h)[3],
-                                                               const limbs& r,
-                                                               const std::uint8_t* data,
-                                                               std::size_t groups) noexcept {
-  const lanes powers = powers_of(r);
-  const lane_multiplier by_r8 = multiplier_of(permute(powers, _mm512_set1_epi64(7)));
-  // The last group: the lane with block b (lanes hold 0, 4, 1, 5, 2, 6, 3, 7)
-  // is multiplied by r^(8 - b), found in lane 7 - b.
-  const lane_multiplier by_last =
-    multiplier_of(permute(powers, _mm512_setr_epi64(7, 3, 6, 2, 5, 1, 4, 0)));
-
-  // h rides with block 0 (lane 0), which is multiplied by r^8 every group.
-  lanes acc;
-  for (int k = 0; k < 3; ++k)
-    acc.l[k] = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, static_cast<long long>(h[k]));
-  for (std::size_t g = 0; g < groups; ++g, data += 128) {
-    const lanes m = load_group(data);
-    for (int k = 0; k < 3; ++k)
-      acc.l[k] = _mm512_add_epi64(acc.l[k], m.l[k]);
-    acc = multiply(acc, g + 1 < groups ? by_r8 : by_last);
-  }
+OVERLAYD_IFMA void sum_lanes(const lanes& acc, std::uint64_t (&h)[3]) {
   // Each lane's limbs are below 2^45, so their sums fit easily.
   for (int k = 0; k < 3; ++k)
     h[k] = static_cast<std::uint64_t>(_mm512_reduce_add_epi64(acc.l[k]));
   propagate_carries(h);
+}
+
+// Adds h to the lane holding block 0.
+OVERLAYD_IFMA void add_to_first_lane(lanes& acc, const std::uint64_t (&h)[3]) {
+  for (int k = 0; k < 3; ++k)
+    acc.l[k] = _mm512_mask_add_epi64(acc.l[k], 1, acc.l[k],
+                                     _mm512_set1_epi64(static_cast<long long>(h[k])));
+}
+
+// For a group that ends the input: the lane with block b is multiplied by
+// r^(blocks - b), which `power` holds in lane blocks - 1 - b.
+OVERLAYD_IFMA lane_multiplier final_multiplier(const lanes& power, std::size_t blocks) {
+  const __m512i order = _mm512_maskz_sub_epi64(lanes_with_blocks(blocks),
+                                               _mm512_set1_epi64(static_cast<long long>(blocks) - 1),
+                                               _mm512_loadu_si512(block_of_lane));
+  return multiplier_of(permute(power, order));
+}
+
+// h * r^count + sum of m_i r^(count - i + 1): whole groups of eight, then
+// the rest (fewer than eight) as one group with empty lanes. Each lane
+// takes every 8th block and is multiplied by r^8 per group, by its
+// final_multiplier in the group that ends the input.
+__attribute__((target("avx512f,avx512ifma"))) void simd_blocks(
+  std::uint64_t (&h)[3], const std::uint64_t (&powers)[3][8], const std::uint8_t* data,
+  std::size_t count) noexcept {
+  lanes power;
+  for (int k = 0; k < 3; ++k)
+    power.l[k] = _mm512_loadu_si512(powers[k]);
+  if (const std::size_t groups = count / 8; groups > 0) {
+    const lane_multiplier by_r8 = multiplier_of(permute(power, _mm512_set1_epi64(7)));
+    const lane_multiplier by_last = final_multiplier(power, 8);
+    lanes acc{{_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()}};
+    add_to_first_lane(acc, h);
+    for (std::size_t g = 0; g < groups; ++g, data += 128) {
+      const lanes m = load_group(data);
+      for (int k = 0; k < 3; ++k)
+        acc.l[k] = _mm512_add_epi64(acc.l[k], m.l[k]);
+      acc = multiply(acc, g + 1 < groups ? by_r8 : by_last);
+    }
+    sum_lanes(acc, h);
+  }
+  if (const std::size_t rest = count % 8; rest > 0) {
+    lanes acc = load_group(data, rest);
+    add_to_first_lane(acc, h);
+    sum_lanes(multiply(acc, final_multiplier(power, rest)), h);
+  }
 }
 
 #undef OVERLAYD_IFMA
@@ -262,6 +307,7 @@ poly1305::poly1305(const std::uint8_t* key, bool use_simd) noexcept
 
 poly1305::~poly1305() {
   sodium_memzero(r_, sizeof r_);
+  sodium_memzero(powers_, sizeof powers_);
   sodium_memzero(h_, sizeof h_);
   sodium_memzero(pad_, sizeof pad_);
 }
@@ -269,11 +315,13 @@ poly1305::~poly1305() {
 void poly1305::blocks(const std::uint8_t* data, std::size_t count) noexcept {
   const limbs r{{r_[0], r_[1], r_[2]}};
 #if OVERLAYD_POLY1305_SIMD
-  if (simd_ && count >= simd_min_blocks) {
-    const std::size_t groups = count / 8;
-    simd_blocks(h_, r, data, groups);
-    data += groups * 128;
-    count -= groups * 8;
+  if (simd_) {
+    if (!have_powers_) {
+      compute_powers(r, powers_);
+      have_powers_ = true;
+    }
+    simd_blocks(h_, powers_, data, count);
+    return;
   }
 #endif
   scalar_blocks(h_, r, data, count);

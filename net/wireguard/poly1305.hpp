@@ -27,14 +27,16 @@ public:
 
   // Whether this CPU runs the IFMA path.
   static bool simd_available() noexcept;
-  // Inputs shorter than this go scalar: the powers of r cost a few blocks'
-  // worth, and libsodium's SSE2 code beats the scalar one on short inputs.
+  // Below this many blocks libsodium's SSE2 code is faster: the powers of r
+  // the IFMA path needs first cost about as much as a few blocks.
   static constexpr std::size_t simd_min_blocks = 16;
 
 private:
   std::uint64_t r_[3];
   std::uint64_t h_[3] = {0, 0, 0};
   std::uint64_t pad_[2];
+  std::uint64_t powers_[3][8]; // r^1 .. r^8 as limbs, for the IFMA path
+  bool have_powers_ = false;
   bool simd_;
 };
 
