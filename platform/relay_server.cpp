@@ -35,9 +35,15 @@ constexpr auto sweep_interval = std::chrono::seconds(1);
 constexpr int batch_slots = 16;
 constexpr std::size_t slot_bytes = net::relay::max_datagram_size;
 
-// poll() says when to read, so a read must never block the thread.
-void make_nonblocking(int fd) {
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+// poll() says when to read, so a read must never block the thread. GRO
+// takes a node's GSO train of frames in one read.
+result<udp_socket> bind_relay_socket(const net::ip_address& address, std::uint16_t port) {
+  auto socket = udp_socket::bind(address, port);
+  if (socket) {
+    ::fcntl(socket->fd(), F_SETFL, ::fcntl(socket->fd(), F_GETFL) | O_NONBLOCK);
+    socket->enable_gro();
+  }
+  return socket;
 }
 
 net::ip_address wildcard_of(const net::ip_address& external) {
@@ -86,6 +92,7 @@ struct relay_server::impl {
   std::atomic<std::size_t> sessions{0};
   std::atomic<std::uint64_t> unauthenticated{0};
   std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(batch_slots * slot_bytes);
+  std::vector<state_type::outgoing> pending; // sends of the batch being served
 
   impl(const config& cfg, const net::relay::auth_key& key) : state(cfg, key) {}
 
@@ -122,6 +129,7 @@ struct relay_server::impl {
       if (clock_type::now() - last_sweep >= sweep_interval) {
         last_sweep = clock_type::now();
         carry_out(state.expire(last_sweep));
+        flush();
       }
     }
   }
@@ -134,13 +142,27 @@ struct relay_server::impl {
     return socket.receive_batch(slots, batch_slots);
   }
 
-  void serve_control() {
+  // Every datagram of a batch (with GRO, every segment) goes through the
+  // state; what it sends goes out together afterwards, so runs to one
+  // client leave as one GSO send and cross the network as one packet train.
+  template <typename React>
+  void serve(udp_socket& socket, React&& react) {
     datagram slots[batch_slots];
-    const int n = receive(control, slots);
+    const int n = receive(socket, slots);
+    for (int i = 0; i < n; ++i) {
+      const net::endpoint from = slots[i].peer.to_endpoint();
+      for_each_segment(slots[i], [&](std::uint8_t* data, std::size_t length, std::size_t) {
+        carry_out(react(from, data, length));
+      });
+    }
+    flush();
+  }
+
+  void serve_control() {
     const auto bind = [this] { return bind_relay(); };
-    for (int i = 0; i < n; ++i)
-      carry_out(state.on_control(slots[i].peer.to_endpoint(), slots[i].data, slots[i].length,
-                                 clock_type::now(), bind));
+    serve(control, [&](const net::endpoint& from, const std::uint8_t* data, std::size_t length) {
+      return state.on_control(from, data, length, clock_type::now(), bind);
+    });
   }
 
   void serve_relay(std::uint16_t port) {
@@ -148,20 +170,17 @@ struct relay_server::impl {
     auto it = relays.find(port);
     if (it == relays.end())
       return;
-    datagram slots[batch_slots];
-    const int n = receive(it->second, slots);
-    for (int i = 0; i < n; ++i)
-      carry_out(state.on_allocation(port, slots[i].peer.to_endpoint(), slots[i].data,
-                                    slots[i].length));
+    serve(it->second, [&](const net::endpoint& from, const std::uint8_t* data, std::size_t length) {
+      return state.on_allocation(port, from, data, length);
+    });
   }
 
   std::optional<std::uint16_t> bind_relay() {
-    auto socket = udp_socket::bind(wildcard_of(bound.address), 0);
+    auto socket = bind_relay_socket(wildcard_of(bound.address), 0);
     if (!socket) {
       spdlog::warn("relay server: cannot bind a relay socket: {}", socket.error_message());
       return std::nullopt;
     }
-    make_nonblocking(socket->fd());
     const std::uint16_t port = socket->port();
     relays[port] = std::move(*socket);
     return port;
@@ -172,27 +191,52 @@ struct relay_server::impl {
     sessions.store(state.session_count());
     unauthenticated.store(state.unauthenticated_drops());
     for (auto& out : r.sends)
-      send(out);
+      pending.push_back(std::move(out));
+    if (!r.closed_ports.empty())
+      flush(); // what was meant to leave through them, before they close
     for (std::uint16_t port : r.closed_ports)
       relays.erase(port);
     for (const auto& e : r.events)
       log_event(e);
   }
 
-  void send(state_type::outgoing& out) {
+  // Sends what is pending, in order, each run through one socket as batches.
+  void flush() {
+    std::vector<datagram> run;
+    for (std::size_t first = 0; first < pending.size();) {
+      const auto via_port = pending[first].via_allocation_port;
+      std::size_t end = first;
+      run.clear();
+      for (; end < pending.size() && pending[end].via_allocation_port == via_port; ++end)
+        run.push_back(datagram{pending[end].bytes.data(), pending[end].bytes.size(), 0,
+                               socket_address::from(pending[end].to)});
+      send_run(via_port, run);
+      first = end;
+    }
+    pending.clear();
+  }
+
+  void send_run(const std::optional<std::uint16_t>& via_port, std::vector<datagram>& run) {
     udp_socket* via = &control;
-    if (out.via_allocation_port) {
-      auto it = relays.find(*out.via_allocation_port);
+    if (via_port) {
+      auto it = relays.find(*via_port);
       if (it == relays.end())
         return;
       via = &it->second;
     }
-    datagram d{out.bytes.data(), out.bytes.size(), 0, socket_address::from(out.to)};
-    // UDP may lose datagrams anyway; a failed send is not worth more than a
-    // debug line (a full buffer, an unreachable peer).
-    if (via->send_batch(&d, 1) != 1)
-      spdlog::debug("relay server: send to {} failed: {}", out.to.to_string(),
-                    std::strerror(errno));
+    for (std::size_t sent = 0; sent < run.size();) {
+      const int n = via->send_batch(run.data() + sent,
+                                    static_cast<int>(std::min<std::size_t>(run.size() - sent,
+                                                                           udp_socket::max_batch)));
+      // UDP may lose datagrams anyway; a failed send is not worth more than
+      // a debug line (a full buffer, an unreachable peer).
+      if (n <= 0) {
+        spdlog::debug("relay server: send to {} failed: {}", run[sent].peer.to_endpoint().to_string(),
+                      std::strerror(errno));
+        return;
+      }
+      sent += static_cast<std::size_t>(n);
+    }
   }
 };
 
@@ -201,12 +245,11 @@ relay_server::relay_server(std::unique_ptr<impl> self) : self_(std::move(self)) 
 result<std::unique_ptr<relay_server>> relay_server::start(config cfg, net::relay::auth_key key) {
   auto self = std::make_unique<impl>(cfg, key);
   const std::uint16_t port = cfg.listen_port;
-  auto control = udp_socket::bind(wildcard_of(cfg.external_addr.address), port);
+  auto control = bind_relay_socket(wildcard_of(cfg.external_addr.address), port);
   if (!control)
     return make_error("relay server: cannot bind port " + std::to_string(port) + ": " +
                       control.error_message());
   self->control = std::move(*control);
-  make_nonblocking(self->control.fd());
   self->bound = net::endpoint{cfg.external_addr.address, self->control.port()};
   self->stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (self->stop_fd < 0)
