@@ -47,7 +47,8 @@ public:
         batch_blocks_(static_cast<std::uint32_t>(chacha20_batch_blocks(isa_))) {
     chacha20_keystream(isa_, chacha20_input{key_.data(), nonce_, 0}, first_);
   }
-  ~message_keystream() { sodium_memzero(first_, sizeof first_); }
+  // Block 0 is the one-time key; the rest is keystream already spent.
+  ~message_keystream() { sodium_memzero(first_, block_size); }
   message_keystream(const message_keystream&) = delete;
   message_keystream& operator=(const message_keystream&) = delete;
 
@@ -55,17 +56,17 @@ public:
   // poly1305.hpp where the CPU has IFMA and the message is long enough for
   // it, else libsodium's SSE2 code.
   void tag(const std::uint8_t* cipher, std::size_t len, std::uint8_t* out) const noexcept {
+    std::uint8_t lengths[16];
+    store_le64(lengths, 0); // no associated data
+    store_le64(lengths + 8, len);
+    const std::size_t partial = len % 16;
     if (poly1305::simd_available() && len / 16 >= poly1305::simd_min_blocks) {
       poly1305 mac(first_);
-      const std::size_t whole = len / 16 * 16;
       mac.blocks(cipher, len / 16);
       // The last partial block, zero-padded, and the lengths: one call.
       std::uint8_t tail[32] = {};
-      const std::size_t partial = len - whole;
-      std::memcpy(tail, cipher + whole, partial);
-      std::uint8_t* lengths = tail + (partial != 0 ? 16 : 0);
-      store_le64(lengths, 0); // no associated data
-      store_le64(lengths + 8, len);
+      std::memcpy(tail, cipher + (len - partial), partial);
+      std::memcpy(tail + (partial != 0 ? 16 : 0), lengths, sizeof lengths);
       mac.blocks(tail, partial != 0 ? 2 : 1);
       mac.finish(out);
       return;
@@ -74,11 +75,8 @@ public:
     crypto_onetimeauth_poly1305_state state;
     crypto_onetimeauth_poly1305_init(&state, first_);
     crypto_onetimeauth_poly1305_update(&state, cipher, len);
-    if (len % 16 != 0)
-      crypto_onetimeauth_poly1305_update(&state, zeros, 16 - len % 16);
-    std::uint8_t lengths[16];
-    store_le64(lengths, 0); // no associated data
-    store_le64(lengths + 8, len);
+    if (partial != 0)
+      crypto_onetimeauth_poly1305_update(&state, zeros, 16 - partial);
     crypto_onetimeauth_poly1305_update(&state, lengths, sizeof lengths);
     crypto_onetimeauth_poly1305_final(&state, out);
   }
