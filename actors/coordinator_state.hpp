@@ -30,6 +30,7 @@ struct transport_options {
   std::string uapi_dir = "/var/run/wireguard";
   unsigned mtu = 1420;
   net::wg::timing timing; // shortened only by tests
+  bool offloads = true;   // TUN offloads and UDP GSO/GRO
 };
 
 struct coordinator_state {

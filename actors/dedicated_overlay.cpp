@@ -63,6 +63,7 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
   config.device.uapi_directory = st.transports.uapi_dir;
   config.device.mtu = st.transports.mtu;
   config.device.timing = st.transports.timing;
+  config.device.offloads = st.transports.offloads;
   config.device.listen_address = platform::wireguard_bind_address(overlay_ip);
   config.private_key = s->private_key;
   config.listen_port = s->port;

@@ -29,6 +29,7 @@ msg::response bring_up_global_overlay(coordinator_actor::stateful_pointer<coordi
   config.device.uapi_directory = st.transports.uapi_dir;
   config.device.mtu = st.transports.mtu;
   config.device.timing = st.transports.timing;
+  config.device.offloads = st.transports.offloads;
   config.device.listen_address = platform::wireguard_bind_address(*st.node_ip);
   config.private_key = private_key;
   config.listen_port = st.overlay_port;

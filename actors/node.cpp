@@ -72,7 +72,8 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   self->nat = self->system->spawn<caf::detached>(overlayd::nat_traversal, nat_timeouts{});
   self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns,
                                            self->bridges, self->nat,
-                                           transport_options{options.uapi_dir, 1420, {}});
+                                           transport_options{options.uapi_dir, 1420, {},
+                                                             options.offloads});
   self->options = std::move(options);
   return std::unique_ptr<node>(new node(std::move(self)));
 }

@@ -20,6 +20,7 @@ struct node_options {
   std::string uapi_dir;       // WireGuard UAPI sockets
   unsigned worker_threads = 0; // 0: one per core
   std::string dropin_root = "/"; // networkd/NetworkManager drop-ins go under <root>/run
+  bool offloads = true; // WireGuard devices with TUN offloads and UDP GSO/GRO
 };
 
 class node {

@@ -45,6 +45,8 @@ const char* daemon_usage() {
          "  --log-level LEVEL  trace, debug, info, warn, error or off (default info)\n"
          "  --dropin-root DIR  where the networkd/NetworkManager drop-ins go (default /;\n"
          "                     tests point it at a scratch directory)\n"
+         "  --no-offloads      WireGuard devices without TUN offloads and UDP GSO/GRO: one\n"
+         "                     packet per system call, for a kernel whose offloads misbehave\n"
          "  --version          print the version and exit\n"
          "  --help             print this help and exit\n";
 }
@@ -72,6 +74,8 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
       out.show_help = true;
     } else if (arg == "--version" || arg == "-V") {
       out.show_version = true;
+    } else if (arg == "--no-offloads") {
+      out.offloads = false;
     } else if (arg == "--service") {
       // Accepted for compatibility; only meaningful on Windows.
     } else if (auto v = value_of("--data-dir")) {

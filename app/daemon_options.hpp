@@ -14,6 +14,7 @@ struct daemon_options {
   std::string dropin_root = "/";
   std::string uapi_dir = "/var/run/wireguard";
   std::string log_level = "info";
+  bool offloads = true; // TUN offloads and UDP GSO/GRO; --no-offloads turns them off
   bool show_help = false;
   bool show_version = false;
 };

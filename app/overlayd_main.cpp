@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   sigset_t stop_signals = block_stop_signals();
 
   auto node = overlayd::node::start({options->data_dir, options->uapi_dir, 0,
-                                     options->dropin_root});
+                                     options->dropin_root, options->offloads});
   if (!node) {
     spdlog::error("cannot start: {}", node.error_message());
     return 1;

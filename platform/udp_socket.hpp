@@ -68,6 +68,8 @@ public:
   // buffer (UDP GRO, Linux 5.0): a GSO sender's burst then crosses the
   // stack and the socket as one. False when the kernel cannot.
   bool enable_gro() noexcept;
+  // Sends every datagram on its own from now on (no UDP GSO).
+  void disable_gso() noexcept { gso_.store(false); }
 
   int fd() const noexcept { return fd_; }
   std::uint16_t port() const noexcept { return port_; }

@@ -63,9 +63,14 @@ void clear_event(int fd) {
 
 // The tunnel's socket takes GRO runs: a GSO sender's burst crosses the
 // receiving stack as one. Without GRO (old kernels) it still works, slower.
-result<udp_socket> bind_tunnel_socket(const net::ip_address& address, std::uint16_t port) {
+result<udp_socket> bind_tunnel_socket(const net::ip_address& address, std::uint16_t port,
+                                      bool offloads) {
   auto sock = udp_socket::bind(address, port);
-  if (sock && !sock->enable_gro())
+  if (!sock)
+    return sock;
+  if (!offloads)
+    sock->disable_gso();
+  else if (!sock->enable_gro())
     spdlog::debug("UDP port {}: no UDP GRO on this kernel", sock->port());
   return sock;
 }
@@ -284,7 +289,7 @@ result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) 
     return tun.err();
   self->tun = std::move(*tun);
   ::fcntl(self->tun.fd(), F_SETFL, ::fcntl(self->tun.fd(), F_GETFL) | O_NONBLOCK);
-  auto sock = bind_tunnel_socket(o.listen_address, 0);
+  auto sock = bind_tunnel_socket(o.listen_address, 0, o.offloads);
   if (!sock)
     return sock.err();
   self->socket = std::make_shared<udp_socket>(std::move(*sock));
@@ -305,8 +310,8 @@ result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) 
   d.tun_reader = std::thread([&d] { d.run_tun_reader(); });
   d.udp_reader = std::thread([&d] { d.run_udp_reader(); });
   d.control = std::thread([&d, dev = device.get()] { d.run_control(*dev); });
-  spdlog::info("{}: WireGuard device up, UDP port {}, UAPI {}", d.options.interface,
-               d.socket->port(), d.uapi.path());
+  spdlog::info("{}: WireGuard device up, UDP port {}, UAPI {}{}", d.options.interface,
+               d.socket->port(), d.uapi.path(), d.tun.offloads() ? "" : ", no offloads");
   return device;
 }
 
@@ -338,7 +343,8 @@ uapi_error wg_device::configure(const uapi_set_request& set) {
   impl& d = *self_;
   std::lock_guard guard(d.configure_lock);
   if (set.listen_port && *set.listen_port != listen_port()) {
-    auto moved = bind_tunnel_socket(d.options.listen_address, *set.listen_port);
+    auto moved = bind_tunnel_socket(d.options.listen_address, *set.listen_port,
+                                    d.options.offloads);
     if (!moved)
       return uapi_error{uapi_errno::port_in_use, moved.error_message()};
     std::shared_ptr<udp_socket> old;

@@ -31,7 +31,8 @@ struct wg_device_options {
   unsigned mtu = 1420;
   net::ip_address listen_address; // unspecified: every address
   net::wg::timing timing;
-  // TUN checksum and TCP segmentation offloads (used when the kernel has them).
+  // TUN checksum and TCP segmentation offloads, UDP GSO and GRO (each used
+  // when the kernel has it). Off: one packet per system call everywhere.
   bool offloads = true;
 };
 

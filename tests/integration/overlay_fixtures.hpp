@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/client_connection.hpp"
 #include "daemon_process.hpp"
@@ -26,7 +28,8 @@ inline std::string error_of(const msg::response& r) {
 }
 
 struct overlay_node {
-  explicit overlay_node(const char* label) : ns(label), daemon(dir.path(), {}, &ns) {}
+  explicit overlay_node(const char* label, std::vector<std::string> daemon_args = {})
+      : ns(label), daemon(dir.path(), std::move(daemon_args), &ns) {}
 
   network_namespace ns;
   temp_dir dir;

@@ -9,9 +9,7 @@
 #include "tcp_stream_check.hpp"
 
 using overlayd::app::client_connection;
-using overlayd::testing::daemon_process;
 using overlayd::testing::network_namespace;
-using overlayd::testing::temp_dir;
 namespace msg = overlayd::msg;
 using overlayd::testing::call;
 using overlayd::testing::overlay_node;
@@ -24,6 +22,65 @@ msg::status_snapshot status_of(client_connection& conn) {
   return std::get<msg::status_snapshot>(r);
 }
 
+std::string set_up(client_connection& c, const char* instance, const char* slice) {
+  auto r = call(c, msg::setup_global_overlay{"two", instance, "10.200.0.0/16", slice, 51820,
+                                             false, {}, {}});
+  REQUIRE(std::holds_alternative<msg::bridge_name>(r));
+  return std::get<msg::bridge_name>(r).name;
+}
+
+msg::response add_peer(client_connection& c, const std::string& key, const std::string& endpoint,
+                       const char* allowed) {
+  return call(c, msg::add_peer{msg::peer_spec{key, endpoint, allowed, 0, {}}, msg::global_scope{}});
+}
+
+// Two nodes joined by a veth (192.168.78.1 and .2), each with the global
+// overlay up (10.200.1.1 and 10.200.2.1) and the other as its peer.
+struct tunnel {
+  client_connection conn_a, conn_b;
+  std::string iface_a, iface_b, key_a, key_b;
+};
+
+tunnel build_tunnel(overlay_node& a, overlay_node& b) {
+  REQUIRE(a.daemon.started());
+  REQUIRE(b.daemon.started());
+  REQUIRE(overlayd::testing::connect_namespaces(a.ns, "192.168.78.1/24", b.ns,
+                                                "192.168.78.2/24"));
+  auto conn_a = client_connection::connect(a.daemon.socket_path());
+  auto conn_b = client_connection::connect(b.daemon.socket_path());
+  REQUIRE(conn_a.ok());
+  REQUIRE(conn_b.ok());
+  tunnel t{std::move(*conn_a), std::move(*conn_b), {}, {}, {}, {}};
+  t.iface_a = set_up(t.conn_a, "a", "10.200.1.0/24");
+  t.iface_b = set_up(t.conn_b, "b", "10.200.2.0/24");
+  t.key_a = *status_of(t.conn_a).public_key;
+  t.key_b = *status_of(t.conn_b).public_key;
+  CHECK(std::holds_alternative<msg::ok_result>(
+    add_peer(t.conn_a, t.key_b, "192.168.78.2:51820", "10.200.2.0/24")));
+  CHECK(std::holds_alternative<msg::ok_result>(
+    add_peer(t.conn_b, t.key_a, "192.168.78.1:51820", "10.200.1.0/24")));
+  return t;
+}
+
+// Whether the kernel hands the device's TUN a virtio_net_hdr (IFF_VNET_HDR
+// in /sys/class/net/<if>/tun_flags): the sign of offloads in use.
+bool tun_has_offloads(const network_namespace& ns, const std::string& iface) {
+  const std::string flags = ns.output_of("cat /sys/class/net/" + iface + "/tun_flags");
+  REQUIRE_FALSE(flags.empty());
+  constexpr unsigned long iff_vnet_hdr = 0x4000;
+  return (std::stoul(flags, nullptr, 16) & iff_vnet_hdr) != 0;
+}
+
+// Bulk TCP both ways arrives byte for byte.
+void check_streams(const overlay_node& a, const overlay_node& b, std::size_t bytes) {
+  auto forward = overlayd::testing::stream_over_tcp(a.ns, b.ns, "10.200.2.1", 5001, bytes);
+  INFO(forward.failure);
+  CHECK(forward.identical);
+  auto backward = overlayd::testing::stream_over_tcp(b.ns, a.ns, "10.200.1.1", 5001, bytes);
+  INFO(backward.failure);
+  CHECK(backward.identical);
+}
+
 } // namespace
 
 TEST_CASE("two overlayd daemons build a tunnel through their sockets", "[integration][root]") {
@@ -33,69 +90,54 @@ TEST_CASE("two overlayd daemons build a tunnel through their sockets", "[integra
   }
   overlay_node a("two-a");
   overlay_node b("two-b");
-  REQUIRE(a.daemon.started());
-  REQUIRE(b.daemon.started());
-  REQUIRE(overlayd::testing::connect_namespaces(a.ns, "192.168.78.1/24", b.ns,
-                                                "192.168.78.2/24"));
-  auto conn_a = client_connection::connect(a.daemon.socket_path());
-  auto conn_b = client_connection::connect(b.daemon.socket_path());
-  REQUIRE(conn_a.ok());
-  REQUIRE(conn_b.ok());
-
-  auto set_up = [](client_connection& c, const char* instance, const char* slice) {
-    auto r = call(c, msg::setup_global_overlay{"two", instance, "10.200.0.0/16", slice, 51820,
-                                               false, {}, {}});
-    REQUIRE(std::holds_alternative<msg::bridge_name>(r));
-    return std::get<msg::bridge_name>(r).name;
-  };
-  auto iface_a = set_up(*conn_a, "a", "10.200.1.0/24");
-  set_up(*conn_b, "b", "10.200.2.0/24");
+  auto t = build_tunnel(a, b);
+  auto& conn_a = t.conn_a;
   // Setting up again reuses the device: same name, same key.
-  auto key_a = *status_of(*conn_a).public_key;
-  CHECK(set_up(*conn_a, "a", "10.200.1.0/24") == iface_a);
-  CHECK(*status_of(*conn_a).public_key == key_a);
-  auto key_b = *status_of(*conn_b).public_key;
-
-  auto add_peer = [](client_connection& c, const std::string& key, const std::string& endpoint,
-                     const char* allowed) {
-    return call(c, msg::add_peer{msg::peer_spec{key, endpoint, allowed, 0, {}},
-                                 msg::global_scope{}});
-  };
-  CHECK(std::holds_alternative<msg::ok_result>(add_peer(*conn_a, key_b, "192.168.78.2:51820",
-                                                        "10.200.2.0/24")));
-  CHECK(std::holds_alternative<msg::ok_result>(add_peer(*conn_b, key_a, "192.168.78.1:51820",
-                                                        "10.200.1.0/24")));
+  CHECK(set_up(conn_a, "a", "10.200.1.0/24") == t.iface_a);
+  CHECK(*status_of(conn_a).public_key == t.key_a);
 
   CHECK(a.ns.run("ping -c 3 -i 0.2 -W 2 10.200.2.1 >/dev/null") == 0);
   CHECK(b.ns.run("ping -c 3 -i 0.2 -W 2 10.200.1.1 >/dev/null") == 0);
-  auto seen = status_of(*conn_a);
+  auto seen = status_of(conn_a);
   REQUIRE(seen.peers.size() == 1);
   CHECK(seen.peers[0].last_handshake_unix_secs > 0);
   CHECK(seen.peers[0].endpoint == "192.168.78.2:51820");
 
-  // Bulk TCP both ways arrives byte for byte: the senders' GSO runs, the
-  // receivers' GRO and the TSO super-packets coalesced for their TUN.
-  constexpr std::size_t stream_bytes = 64u << 20;
-  auto forward = overlayd::testing::stream_over_tcp(a.ns, b.ns, "10.200.2.1", 5001, stream_bytes);
-  INFO(forward.failure);
-  CHECK(forward.identical);
-  auto backward = overlayd::testing::stream_over_tcp(b.ns, a.ns, "10.200.1.1", 5001, stream_bytes);
-  INFO(backward.failure);
-  CHECK(backward.identical);
+  // The senders' GSO runs, the receivers' GRO and the TSO super-packets
+  // coalesced for their TUN carry bulk TCP intact.
+  CHECK(tun_has_offloads(a.ns, t.iface_a));
+  check_streams(a, b, 64u << 20);
 
   // A second allowed IP, then its removal, through the contract.
   CHECK(std::holds_alternative<msg::ok_result>(
-    call(*conn_a, msg::add_allowed_ip{key_b, "10.201.0.0/24", msg::global_scope{}})));
-  CHECK(status_of(*conn_a).peers[0].allowed_ips == "10.200.2.0/24,10.201.0.0/24");
+    call(conn_a, msg::add_allowed_ip{t.key_b, "10.201.0.0/24", msg::global_scope{}})));
+  CHECK(status_of(conn_a).peers[0].allowed_ips == "10.200.2.0/24,10.201.0.0/24");
   CHECK(std::holds_alternative<msg::ok_result>(
-    call(*conn_a, msg::remove_allowed_ip{key_b, "10.201.0.0/24", msg::global_scope{}})));
-  CHECK(status_of(*conn_a).peers[0].allowed_ips == "10.200.2.0/24");
+    call(conn_a, msg::remove_allowed_ip{t.key_b, "10.201.0.0/24", msg::global_scope{}})));
+  CHECK(status_of(conn_a).peers[0].allowed_ips == "10.200.2.0/24");
 
   // Without the peer, nothing passes; teardown removes the device.
   CHECK(std::holds_alternative<msg::ok_result>(
-    call(*conn_a, msg::remove_peer{key_b, msg::global_scope{}})));
+    call(conn_a, msg::remove_peer{t.key_b, msg::global_scope{}})));
   CHECK(a.ns.run("ping -c 1 -W 1 10.200.2.1 >/dev/null") != 0);
-  CHECK(std::holds_alternative<msg::ok_result>(call(*conn_a, msg::teardown_global_overlay{})));
-  CHECK(a.ns.run("ip link show " + iface_a + " >/dev/null 2>&1") != 0);
-  CHECK_FALSE(status_of(*conn_a).interface);
+  CHECK(std::holds_alternative<msg::ok_result>(call(conn_a, msg::teardown_global_overlay{})));
+  CHECK(a.ns.run("ip link show " + t.iface_a + " >/dev/null 2>&1") != 0);
+  CHECK_FALSE(status_of(conn_a).interface);
+}
+
+TEST_CASE("with --no-offloads the daemons carry traffic one packet per call",
+          "[integration][root]") {
+  if (!overlayd::testing::running_as_root()) {
+    WARN("skipped: needs root (network namespaces, TUN)");
+    return;
+  }
+  // The path a kernel without offloads takes, and the way out when a
+  // kernel's offloads misbehave.
+  overlay_node a("plain-a", {"--no-offloads"});
+  overlay_node b("plain-b", {"--no-offloads"});
+  auto t = build_tunnel(a, b);
+  CHECK_FALSE(tun_has_offloads(a.ns, t.iface_a));
+  CHECK_FALSE(tun_has_offloads(b.ns, t.iface_b));
+  CHECK(a.ns.run("ping -c 3 -i 0.2 -W 2 10.200.2.1 >/dev/null") == 0);
+  check_streams(a, b, 16u << 20);
 }
