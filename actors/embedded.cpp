@@ -29,7 +29,8 @@ embedded_daemon::embedded_daemon(std::unique_ptr<impl> self) : self_(std::move(s
 embedded_daemon::~embedded_daemon() = default;
 
 result<std::unique_ptr<embedded_daemon>> embedded_daemon::start(embedded_options options) {
-  node_options opts{options.data_dir, options.uapi_dir, options.worker_threads};
+  node_options opts{options.data_dir, options.uapi_dir, options.worker_threads, "/",
+                    options.offloads};
   auto started = node::start(std::move(opts));
   if (!started)
     return started.err();

@@ -22,6 +22,7 @@ struct embedded_options {
   std::string data_dir;              // state file lives here; created if missing
   std::string uapi_dir = "/var/run/wireguard";
   unsigned worker_threads = 0;       // 0: one per core
+  bool offloads = true;              // WireGuard devices with TUN offloads and UDP GSO/GRO
 };
 
 class embedded_daemon {
