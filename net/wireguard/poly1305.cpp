@@ -205,7 +205,8 @@ OVERLAYD_IFMA lanes permute(const lanes& v, __m512i order) {
 }
 
 // r^1 .. r^8 in lanes 0 .. 7, in three rounds of lane-wise multiplies
-// (seven scalar ones in a row would cost as much as twenty blocks).
+// (seven scalar ones in a row took as long as the lanes need for a whole
+// 1420-byte packet).
 __attribute__((target("avx512f,avx512ifma"))) void compute_powers(
   const limbs& r, std::uint64_t (&powers)[3][8]) noexcept {
   const lanes one{{_mm512_set1_epi64(1), _mm512_setzero_si512(), _mm512_setzero_si512()}};
