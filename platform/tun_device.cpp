@@ -10,6 +10,14 @@
 #include <cstring>
 #include <utility>
 
+// Linux 6.2's UDP segmentation offload flags; older headers lack them.
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
 namespace overlayd::platform {
 
 tun_device::tun_device(tun_device&& other) noexcept
@@ -58,11 +66,14 @@ result<tun_device> tun_device::create(const std::string& name, bool offloads) {
   tun_device device;
   device.name_ = name;
   if (offloads) {
-    // Checksum and TCP segmentation offload: the kernel may then give us
-    // unchecksummed packets and 64 KiB TCP segments, which we finish.
+    // Checksum and TCP (and, from Linux 6.2, UDP) segmentation offload: the
+    // kernel may then give us unchecksummed packets and 64 KiB TCP or UDP
+    // super-packets, which we finish.
     device.fd_ = open_tun(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, error);
-    unsigned features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
-    if (device.fd_ >= 0 && ::ioctl(device.fd_, TUNSETOFFLOAD, features) == 0) {
+    const unsigned features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    if (device.fd_ >= 0
+        && (::ioctl(device.fd_, TUNSETOFFLOAD, features | TUN_F_USO4 | TUN_F_USO6) == 0
+            || ::ioctl(device.fd_, TUNSETOFFLOAD, features) == 0)) {
       device.offloads_ = true;
       return device;
     }

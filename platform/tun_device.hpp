@@ -5,7 +5,9 @@
 // With offloads, every read and write starts with a virtio_net_hdr and the
 // kernel hands us (and takes from us) TCP super-packets of up to 64 KiB,
 // which cuts the per-packet cost of the TUN path and of the TCP stacks on
-// both ends (performance_notes.md 1.2; net/packet/ does the cutting).
+// both ends (performance_notes.md 1.2; net/packet/ does the cutting). Where
+// the kernel has UDP segmentation offload (Linux 6.2), a UDP GSO sender's
+// burst (QUIC stacks send that way) also reaches us in one read.
 #pragma once
 
 #include <cstddef>
