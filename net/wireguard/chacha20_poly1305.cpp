@@ -43,8 +43,7 @@ class message_keystream {
 public:
   message_keystream(chacha20_isa isa, const key32& key, const std::uint8_t* nonce,
                     std::size_t len) noexcept
-      : isa_(kernel_for(isa, len)), key_(key), nonce_(nonce),
-        batch_blocks_(static_cast<std::uint32_t>(chacha20_batch_blocks(isa_))) {
+      : isa_(kernel_for(isa, len)), key_(key), nonce_(nonce) {
     chacha20_keystream(isa_, chacha20_input{key_.data(), nonce_, 0}, first_);
   }
   // Block 0 is the one-time key; the rest is keystream already spent.
@@ -83,11 +82,12 @@ public:
 
   // Encrypts or decrypts in place.
   void apply(std::uint8_t* data, std::size_t len) const noexcept {
-    const std::size_t batch_bytes = block_size * batch_blocks_;
+    const auto batch_blocks = static_cast<std::uint32_t>(chacha20_batch_blocks(isa_));
+    const std::size_t batch_bytes = block_size * batch_blocks;
     std::size_t done = std::min(len, batch_bytes - block_size);
     xor_bytes(data, first_ + block_size, done);
     alignas(64) std::uint8_t batch[max_batch_bytes];
-    for (std::uint32_t counter = batch_blocks_; done < len; counter += batch_blocks_) {
+    for (std::uint32_t counter = batch_blocks; done < len; counter += batch_blocks) {
       chacha20_keystream(isa_, chacha20_input{key_.data(), nonce_, counter}, batch);
       const std::size_t n = std::min(batch_bytes, len - done);
       xor_bytes(data + done, batch, n);
@@ -99,7 +99,6 @@ private:
   chacha20_isa isa_;
   const key32& key_;
   const std::uint8_t* nonce_;
-  std::uint32_t batch_blocks_;
   alignas(64) std::uint8_t first_[max_batch_bytes];
 };
 

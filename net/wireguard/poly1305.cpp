@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "net/wireguard/messages.hpp"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define OVERLAYD_POLY1305_SIMD 1
@@ -13,23 +15,9 @@ namespace overlayd::net::wg {
 
 namespace {
 
-__extension__ typedef unsigned __int128 u128; // GCC's, where ISO C++ has none
-
 constexpr std::uint64_t mask44 = (std::uint64_t{1} << 44) - 1;
 constexpr std::uint64_t mask42 = (std::uint64_t{1} << 42) - 1;
 constexpr std::uint64_t high_bit = std::uint64_t{1} << 40; // 2^128 in the top limb
-
-std::uint64_t load64(const std::uint8_t* p) noexcept {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8); // x86 and every target here are little-endian
-  return v;
-}
-
-// A number mod 2^130 - 5 in limbs of 44, 44 and 42 bits (a little more
-// between reductions).
-struct limbs {
-  std::uint64_t l[3];
-};
 
 // Carries limb 0 into 1, 1 into 2, 2 around into 0 (2^130 = 5), and 0 into
 // 1 once more: every limb back near its width, the value unchanged mod p.
@@ -46,46 +34,6 @@ void propagate_carries(std::uint64_t (&h)[3]) noexcept {
   c = h[0] >> 44;
   h[0] &= mask44;
   h[1] += c;
-}
-
-// a * b mod 2^130 - 5, partly reduced. Limbs past bit 130 wrap around as
-// times 5 (2^130 = 5): a product landing at 2^132 is 20 times that at 2^0.
-limbs multiply(const limbs& a, const limbs& b) noexcept {
-  const std::uint64_t s1 = b.l[1] * 20, s2 = b.l[2] * 20;
-  u128 d0 = u128{a.l[0]} * b.l[0] + u128{a.l[1]} * s2 + u128{a.l[2]} * s1;
-  u128 d1 = u128{a.l[0]} * b.l[1] + u128{a.l[1]} * b.l[0] + u128{a.l[2]} * s2;
-  u128 d2 = u128{a.l[0]} * b.l[2] + u128{a.l[1]} * b.l[1] + u128{a.l[2]} * b.l[0];
-  limbs out;
-  std::uint64_t c = static_cast<std::uint64_t>(d0 >> 44);
-  out.l[0] = static_cast<std::uint64_t>(d0) & mask44;
-  d1 += c;
-  c = static_cast<std::uint64_t>(d1 >> 44);
-  out.l[1] = static_cast<std::uint64_t>(d1) & mask44;
-  d2 += c;
-  c = static_cast<std::uint64_t>(d2 >> 42);
-  out.l[2] = static_cast<std::uint64_t>(d2) & mask42;
-  out.l[0] += c * 5;
-  c = out.l[0] >> 44;
-  out.l[0] &= mask44;
-  out.l[1] += c;
-  return out;
-}
-
-// Adds one block (with its 2^128 bit) to h.
-void add_block(std::uint64_t (&h)[3], const std::uint8_t* block) noexcept {
-  const std::uint64_t t0 = load64(block), t1 = load64(block + 8);
-  h[0] += t0 & mask44;
-  h[1] += ((t0 >> 44) | (t1 << 20)) & mask44;
-  h[2] += (t1 >> 24) | high_bit;
-}
-
-void scalar_blocks(std::uint64_t (&h)[3], const limbs& r, const std::uint8_t* data,
-                   std::size_t count) noexcept {
-  for (std::size_t i = 0; i < count; ++i, data += 16) {
-    add_block(h, data);
-    const limbs product = multiply(limbs{{h[0], h[1], h[2]}}, r);
-    std::memcpy(h, product.l, sizeof h);
-  }
 }
 
 #if OVERLAYD_POLY1305_SIMD
@@ -208,11 +156,11 @@ OVERLAYD_IFMA lanes permute(const lanes& v, __m512i order) {
 // (seven scalar ones in a row took as long as the lanes need for a whole
 // 1420-byte packet).
 __attribute__((target("avx512f,avx512ifma"))) void compute_powers(
-  const limbs& r, std::uint64_t (&powers)[3][8]) noexcept {
+  const std::uint64_t (&r)[3], std::uint64_t (&powers)[3][8]) noexcept {
   const lanes one{{_mm512_set1_epi64(1), _mm512_setzero_si512(), _mm512_setzero_si512()}};
   lanes x;
   for (int k = 0; k < 3; ++k)
-    x.l[k] = _mm512_set1_epi64(static_cast<long long>(r.l[k]));
+    x.l[k] = _mm512_set1_epi64(static_cast<long long>(r[k]));
   const lanes r2 = multiply(x, multiplier_of(x));
   const lanes r4 = multiply(r2, multiplier_of(r2));
   // [r, r^2, r, r^2, ...] * [1, 1, r^2, r^2, ...] = [r, r^2, r^3, r^4, r, ...]
@@ -295,15 +243,14 @@ bool poly1305::simd_available() noexcept {
 #endif
 }
 
-poly1305::poly1305(const std::uint8_t* key, bool use_simd) noexcept
-    : simd_(use_simd && simd_available()) {
+poly1305::poly1305(const std::uint8_t* key) noexcept {
   // r, clamped (RFC 8439 2.5), split into 44, 44 and 42 bits.
-  const std::uint64_t t0 = load64(key), t1 = load64(key + 8);
+  const std::uint64_t t0 = load_le64(key), t1 = load_le64(key + 8);
   r_[0] = t0 & 0xffc0fffffffull;
   r_[1] = ((t0 >> 44) | (t1 << 20)) & 0xfffffc0ffffull;
   r_[2] = (t1 >> 24) & 0x00ffffffc0full;
-  pad_[0] = load64(key + 16);
-  pad_[1] = load64(key + 24);
+  pad_[0] = load_le64(key + 16);
+  pad_[1] = load_le64(key + 24);
 }
 
 poly1305::~poly1305() {
@@ -314,18 +261,16 @@ poly1305::~poly1305() {
 }
 
 void poly1305::blocks(const std::uint8_t* data, std::size_t count) noexcept {
-  const limbs r{{r_[0], r_[1], r_[2]}};
 #if OVERLAYD_POLY1305_SIMD
-  if (simd_) {
-    if (!have_powers_) {
-      compute_powers(r, powers_);
-      have_powers_ = true;
-    }
-    simd_blocks(h_, powers_, data, count);
-    return;
+  if (!have_powers_) {
+    compute_powers(r_, powers_);
+    have_powers_ = true;
   }
+  simd_blocks(h_, powers_, data, count);
+#else
+  (void)data; // never called: simd_available() is false without x86-64
+  (void)count;
 #endif
-  scalar_blocks(h_, r, data, count);
 }
 
 void poly1305::finish(std::uint8_t* tag) noexcept {

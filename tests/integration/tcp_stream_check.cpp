@@ -1,6 +1,5 @@
 #include "tcp_stream_check.hpp"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,6 +11,8 @@
 #include <future>
 #include <thread>
 #include <vector>
+
+#include "platform/udp_socket.hpp"
 
 namespace overlayd::testing {
 
@@ -44,29 +45,6 @@ private:
   int left_ = 0;
 };
 
-struct socket_address {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-};
-
-bool parse_address(const std::string& address, std::uint16_t port, socket_address& out) {
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
-  if (::inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    out.length = sizeof *v4;
-    return true;
-  }
-  if (::inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    out.length = sizeof *v6;
-    return true;
-  }
-  return false;
-}
-
 std::string with_errno(const std::string& what) {
   return what + ": " + std::strerror(errno);
 }
@@ -78,12 +56,23 @@ bool wait_readable(int fd, int timeout_ms) {
 
 // Listens, accepts one connection and compares everything it reads with the
 // expected stream. `ready` is set once the listener is bound (or failed).
-stream_check receive(const socket_address& where, std::size_t bytes, std::promise<bool>& ready) {
+// Dual-stack IPv6 sockets, as udp_socket's: IPv4 goes v4-mapped, so one
+// address type (platform::socket_address) serves both families.
+int tcp_socket() {
+  return ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+const sockaddr* as_sockaddr(const platform::socket_address& where) {
+  return reinterpret_cast<const sockaddr*>(&where.storage);
+}
+
+stream_check receive(const platform::socket_address& where, std::size_t bytes,
+                     std::promise<bool>& ready) {
   stream_check check;
-  int listener = ::socket(where.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int listener = tcp_socket();
   int one = 1;
   ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (listener < 0 || ::bind(listener, reinterpret_cast<const sockaddr*>(&where.storage), where.length) != 0
+  if (listener < 0 || ::bind(listener, as_sockaddr(where), sizeof where.storage) != 0
       || ::listen(listener, 1) != 0) {
     check.failure = with_errno("listen");
     ready.set_value(false);
@@ -136,9 +125,9 @@ stream_check receive(const socket_address& where, std::size_t bytes, std::promis
   return check;
 }
 
-std::string send(const socket_address& where, std::size_t bytes) {
-  int s = ::socket(where.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0 || ::connect(s, reinterpret_cast<const sockaddr*>(&where.storage), where.length) != 0) {
+std::string send(const platform::socket_address& where, std::size_t bytes) {
+  int s = tcp_socket();
+  if (s < 0 || ::connect(s, as_sockaddr(where), sizeof where.storage) != 0) {
     std::string failure = with_errno("connect");
     if (s >= 0)
       ::close(s);
@@ -170,9 +159,10 @@ std::string send(const socket_address& where, std::size_t bytes) {
 
 stream_check stream_over_tcp(const network_namespace& from, const network_namespace& to,
                              const std::string& address, std::uint16_t port, std::size_t bytes) {
-  socket_address where;
-  if (!parse_address(address, port, where))
+  auto ip = net::ip_address::parse(address);
+  if (!ip)
     return stream_check{0, false, "not an IP address: " + address};
+  const auto where = platform::socket_address::from(net::endpoint{*ip, port});
   std::promise<bool> ready;
   auto listening = ready.get_future();
   stream_check check;
