@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "actors/bridge_manager_state.hpp"
+#include "actors/confine.hpp"
 #include "net/first_usable_ip.hpp"
 #include "platform/addresses.hpp"
 #include "net/interface_name.hpp"
@@ -84,12 +85,12 @@ address_reply bridge_manager_state::make(const make_bridge& r) {
   const auto gateway = net::first_usable_ip(r.subnet);
   const net::cidr address(gateway, r.subnet.prefix());
   if (auto added = platform::add_address_strict(r.name, address); !added) {
-    platform::delete_link(r.name);
+    ignore_failure(platform::delete_link(r.name)); // the first error is the one to report
     return overlay_error("add_address_to_link_by_name(" + r.name + ", "
                          + address.to_address_string() + ") failed: " + added.error_message());
   }
   if (auto up = platform::set_link_up(r.name); !up) {
-    platform::delete_link(r.name);
+    ignore_failure(platform::delete_link(r.name));
     return overlay_error("set_link_up_by_name(" + r.name + ") failed: " + up.error_message());
   }
   remember(created_bridges_, r.name);
@@ -155,7 +156,7 @@ done_reply bridge_manager_state::attach(const attach_veth& r) {
     if (auto deleted = platform::delete_link(stale); !deleted)
       return overlay_error("pre-cleanup delete " + stale + ": " + deleted.error_message());
   if (auto done = plumb(r, netns->fd(), host); !done) {
-    platform::delete_link(host); // its container end goes with it
+    ignore_failure(platform::delete_link(host)); // its container end goes with it
     return done.err();
   }
   forwarding_->enable_for_attach(r.ip.is_v6(), host, r.bridge ? r.bridge->bridge : "");
@@ -230,6 +231,7 @@ done_reply bridge_manager_state::revert() {
 bridge_manager_actor::behavior_type
 bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,
                host_access host) {
+  confine(self, host.netns);
   self->state.init(std::move(host));
   auto& st = self->state;
   return {

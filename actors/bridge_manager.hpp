@@ -18,13 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "actors/host_access.hpp"
 #include "actors/ipam_actor.hpp"
-#include "net/cidr.hpp"
-
-namespace overlayd::platform {
-class sysctl_access;
-class command_runner;
-} // namespace overlayd::platform
+#include "net/base/cidr.hpp"
 
 namespace overlayd {
 
@@ -158,14 +154,6 @@ using bridge_manager_actor =
                    caf::replies_to<device_route>::with<done_reply>>;
 
 class bridge_manager_state;
-
-// How the bridge manager reaches the host; tests point it elsewhere.
-struct host_access {
-  std::shared_ptr<platform::sysctl_access> sysctl; // forwarding (/proc/sys)
-  std::shared_ptr<platform::command_runner> runner; // iptables, networkctl, nmcli
-  std::string dropin_root = "/";                    // where /run/... drop-ins go
-  bool rootless = false;                            // ZLAYER_ROOTLESS: no host rules
-};
 
 bridge_manager_actor::behavior_type
 bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,

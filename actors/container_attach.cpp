@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "actors/ask.hpp"
 #include "actors/isolation.hpp"
 #include "actors/service_overlay.hpp"
 
@@ -32,14 +33,17 @@ void fail(const job_ptr& job, const std::string& message) {
 }
 
 // Undoes what an attach did so far and answers the error (DECISIONS 10).
+// The veths go even when the bridge manager refused or did not answer: it
+// may have made one half, or still be making them (its mailbox keeps this
+// detach after that attach), and detaching is idempotent.
 void roll_back(coordinator_pointer self, const job_ptr& job, const std::string& message) {
   auto& st = self->state;
   caf::anon_send(st.ipam, release_address{job->service_ip});
   if (job->global_ip)
     caf::anon_send(st.ipam, release_address{*job->global_ip});
-  self->request(st.bridges, caf::infinite, detach_veths{job->pid})
-    .await([job, message](const done_reply&) { fail(job, message); },
-           [job, message](caf::error&) { fail(job, message); });
+  ask<done_reply>(self, st.bridges, "bridge manager", wait_for::host, detach_veths{job->pid},
+                  // Best effort: the attach's error is the answer either way.
+                  [job, message](const done_reply&) { fail(job, message); });
 }
 
 void finish(coordinator_pointer self, const job_ptr& job) {
@@ -56,24 +60,20 @@ void finish(coordinator_pointer self, const job_ptr& job) {
 
 // eth1 on the global overlay: a node-slice address routed by a host /32.
 void attach_global(coordinator_pointer self, const job_ptr& job) {
-  auto& st = self->state;
-  self->request(st.ipam, caf::infinite, allocate_node_address{})
-    .await(
-      [self, job](const address_reply& ip) {
-        if (!ip)
-          return roll_back(self, job, "overlay engine error: " + ip.error_message());
-        job->global_ip = *ip;
-        attach_veth veth{job->pid, *ip, "g", "eth1", std::nullopt, self->state.node_ip};
-        self->request(self->state.bridges, caf::infinite, veth)
-          .await(
-            [self, job](const done_reply& done) {
-              if (!done)
-                return roll_back(self, job, done.error_message());
-              finish(self, job);
-            },
-            [self, job](caf::error& e) { roll_back(self, job, caf::to_string(e)); });
-      },
-      [self, job](caf::error& e) { roll_back(self, job, caf::to_string(e)); });
+  ask<address_reply>(
+    self, self->state.ipam, "ipam", wait_for::quick, allocate_node_address{},
+    [self, job](const address_reply& ip) {
+      if (!ip)
+        return roll_back(self, job, "overlay engine error: " + ip.error_message());
+      job->global_ip = *ip;
+      attach_veth veth{job->pid, *ip, "g", "eth1", std::nullopt, self->state.node_ip};
+      ask<done_reply>(self, self->state.bridges, "bridge manager", wait_for::host, veth,
+                      [self, job](const done_reply& done) {
+                        if (!done)
+                          return roll_back(self, job, done.error_message());
+                        finish(self, job);
+                      });
+    });
 }
 
 // eth0 on the service's bridge.
@@ -82,18 +82,14 @@ void attach_service(coordinator_pointer self, const job_ptr& job) {
   attach_veth veth{job->pid, job->service_ip, "s", "eth0",
                    bridge_port{job->bridge.name, job->bridge.gateway, job->bridge.subnet.prefix()},
                    st.node_ip};
-  self->request(st.bridges, caf::infinite, veth)
-    .await(
-      [self, job](const done_reply& done) {
-        if (!done) {
-          caf::anon_send(self->state.ipam, release_address{job->service_ip});
-          return fail(job, done.error_message());
-        }
-        if (job->request.join_global && self->state.global_interface)
-          return attach_global(self, job);
-        finish(self, job);
-      },
-      [self, job](caf::error& e) { roll_back(self, job, caf::to_string(e)); });
+  ask<done_reply>(self, st.bridges, "bridge manager", wait_for::host, std::move(veth),
+                  [self, job](const done_reply& done) {
+                    if (!done)
+                      return roll_back(self, job, done.error_message());
+                    if (job->request.join_global && self->state.global_interface)
+                      return attach_global(self, job);
+                    finish(self, job);
+                  });
 }
 
 } // namespace
@@ -111,21 +107,23 @@ void attach_linux_container(coordinator_pointer self, const msg::attach_containe
   job->request = request;
   job->bridge = *bridge;
   job->rp = rp;
-  self->request(st.ipam, caf::infinite, allocate_pool_address{bridge->name})
-    .await(
-      [self, job](const address_reply& ip) {
-        if (!ip) {
-          bool shared = self->state.shared_bridge
-                        && self->state.shared_bridge->name == job->bridge.name;
-          return fail(job, "overlay engine error: "
-                             + std::string(shared ? "shared bridge " : "service bridge ")
-                             + job->bridge.name + " subnet " + job->bridge.subnet.to_string()
-                             + " exhausted");
-        }
-        job->service_ip = *ip;
-        attach_service(self, job);
-      },
-      [job](caf::error& e) { fail(job, caf::to_string(e)); });
+  ask<address_reply>(
+    self, st.ipam, "ipam", wait_for::quick, allocate_pool_address{bridge->name},
+    [self, job](const address_reply& ip) {
+      if (!ip) {
+        if (no_answer(ip))
+          return fail(job, ip.error_message());
+        // Any refusal reads as the pool running dry, as the original's does.
+        bool shared = self->state.shared_bridge
+                      && self->state.shared_bridge->name == job->bridge.name;
+        return fail(job, "overlay engine error: "
+                           + std::string(shared ? "shared bridge " : "service bridge ")
+                           + job->bridge.name + " subnet " + job->bridge.subnet.to_string()
+                           + " exhausted");
+      }
+      job->service_ip = *ip;
+      attach_service(self, job);
+    });
 }
 
 namespace {
@@ -140,18 +138,19 @@ void finish_detach(coordinator_pointer self, const coordinator_state::attachment
     return;
   }
   auto service = record.service;
-  self->request(st.bridges, caf::infinite, count_bridge_members{bridge->second.name})
-    .await(
-      [self, service, rp](count_reply members) mutable {
-        if (members == 0) {
-          spdlog::info("last ephemeral container of {} left; tearing it down", service);
-          self->state.service_modes.erase(service);
-          take_down_service_bridge(self, service);
-          take_down_dedicated_overlay(self, service);
-        }
-        rp.deliver(msg::response{msg::ok_result{}});
-      },
-      [rp](caf::error&) mutable { rp.deliver(msg::response{msg::ok_result{}}); });
+  ask<count_reply>(self, st.bridges, "bridge manager", wait_for::host,
+                   count_bridge_members{bridge->second.name},
+                   [self, service, rp](const answer_t<count_reply>& members) mutable {
+                     // No count: the service stays; tearing down one in use is worse.
+                     if (members && *members == 0) {
+                       spdlog::info("last ephemeral container of {} left; tearing it down",
+                                    service);
+                       self->state.service_modes.erase(service);
+                       take_down_service_bridge(self, service);
+                       take_down_dedicated_overlay(self, service);
+                     }
+                     rp.deliver(msg::response{msg::ok_result{}});
+                   });
 }
 
 } // namespace
@@ -163,29 +162,31 @@ void detach_linux_container(coordinator_pointer self, std::uint32_t pid, respons
     record = it->second;
     st.attached.erase(it);
   }
-  self->request(st.bridges, caf::infinite, detach_veths{pid})
-    .await(
-      [self, record, rp](const done_reply&) mutable {
-        auto& st = self->state;
-        if (!record) {
-          rp.deliver(msg::response{msg::ok_result{}});
-          return;
-        }
-        // The pools hold the addresses by subnet; the node slice the rest.
-        caf::anon_send(st.ipam, release_address{record->service_ip});
-        if (record->global_ip)
-          caf::anon_send(st.ipam, release_address{*record->global_ip});
-        if (!record->isolation_network) {
-          finish_detach(self, *record, rp);
-          return;
-        }
-        // The fence goes before the answer: a caller may look right after.
-        self->request(st.bridges, caf::infinite,
-                      unfence(self, *record->isolation_network, record->service_ip))
-          .await([self, record, rp](const done_reply&) { finish_detach(self, *record, rp); },
-                 [self, record, rp](caf::error&) { finish_detach(self, *record, rp); });
-      },
-      [rp](caf::error&) mutable { rp.deliver(msg::response{msg::ok_result{}}); });
+  // Best effort from here on: a detach always answers ok. Whatever the
+  // bridge manager answers, the record is gone, so the addresses go back
+  // now or never; a veth it is still deleting is ahead of any new attach in
+  // its mailbox, so a reused address cannot meet the old veth.
+  ask<done_reply>(
+    self, st.bridges, "bridge manager", wait_for::host, detach_veths{pid},
+    [self, record, rp](const done_reply&) mutable {
+      auto& st = self->state;
+      if (!record) {
+        rp.deliver(msg::response{msg::ok_result{}});
+        return;
+      }
+      // The pools hold the addresses by subnet; the node slice the rest.
+      caf::anon_send(st.ipam, release_address{record->service_ip});
+      if (record->global_ip)
+        caf::anon_send(st.ipam, release_address{*record->global_ip});
+      if (!record->isolation_network) {
+        finish_detach(self, *record, rp);
+        return;
+      }
+      // The fence goes before the answer: a caller may look right after.
+      ask<done_reply>(self, st.bridges, "bridge manager", wait_for::host,
+                      unfence(self, *record->isolation_network, record->service_ip),
+                      [self, record, rp](const done_reply&) { finish_detach(self, *record, rp); });
+    });
 }
 
 } // namespace overlayd

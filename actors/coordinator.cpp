@@ -9,14 +9,17 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/ask.hpp"
 #include "actors/container_attach.hpp"
 #include "actors/dedicated_overlay.hpp"
 #include "actors/global_overlay.hpp"
+#include "actors/nat_link.hpp"
 #include "actors/replies.hpp"
+#include "actors/request_lanes.hpp"
 #include "actors/service_overlay.hpp"
 #include "actors/vm_attach.hpp"
 #include "actors/transport_conversions.hpp"
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/nat/candidate.hpp"
 #include "net/nat/nat_config.hpp"
 #include "net/wireguard/keys.hpp"
@@ -79,24 +82,23 @@ public:
     record_nat_config(r);
     auto rp = self_->make_response_promise<msg::response>();
     auto slice_text = r.slice_cidr;
-    self_->request(st_.ipam, caf::infinite, bind_node_slice{slice})
-      .await(
-        // The handler object is gone when this runs: reach the state
-        // through the actor.
-        [self = self_, rp, slice, slice_text](const address_reply& bound) mutable {
-          if (!bound) {
-            rp.deliver(fail(bound.error_message()));
-            return;
-          }
-          self->state.node_slice = slice;
-          if (slice_text)
-            self->state.slice_cidr_text = slice_text;
-          self->state.node_ip = *bound;
-          spdlog::info("node slice bound: node IP {} (cluster {})", bound->to_string(),
-                       self->state.cluster_cidr_text);
-          rp.deliver(bring_up_global_overlay(self));
-        },
-        [rp](caf::error& e) mutable { rp.deliver(fail("ipam: " + caf::to_string(e))); });
+    ask<address_reply>(
+      self_, st_.ipam, "ipam", wait_for::quick, bind_node_slice{slice},
+      // The handler object is gone when this runs: reach the state through
+      // the actor.
+      [self = self_, rp, slice, slice_text](address_reply bound) mutable {
+        if (!bound) {
+          rp.deliver(fail(bound.error_message()));
+          return;
+        }
+        self->state.node_slice = slice;
+        if (slice_text)
+          self->state.slice_cidr_text = slice_text;
+        self->state.node_ip = *bound;
+        spdlog::info("node slice bound: node IP {} (cluster {})", bound->to_string(),
+                     self->state.cluster_cidr_text);
+        bring_up_global_overlay(self, [rp](msg::response r) mutable { rp.deliver(std::move(r)); });
+      });
     return rp;
   }
 
@@ -173,10 +175,11 @@ public:
 
   reply operator()(msg::release_ip& r) {
     auto rp = self_->make_response_promise<msg::response>();
-    auto ip = r.ip;
-    self_->request(st_.ipam, caf::infinite, release_address{ip})
-      .await([rp](const done_reply&) mutable { rp.deliver(ok()); },
-             [rp](caf::error& e) mutable { rp.deliver(fail("ipam: " + caf::to_string(e))); });
+    ask<done_reply>(self_, st_.ipam, "ipam", wait_for::quick, release_address{r.ip},
+                    [rp](done_reply released) mutable {
+                      // Releasing an address that is not leased is no error (mechanics 7.6).
+                      rp.deliver(released ? ok() : fail(released.error_message()));
+                    });
     return rp;
   }
 
@@ -220,7 +223,7 @@ public:
       if (st_.global_transport)
         device = &*st_.global_transport;
     }
-    self_->send(st_.nat, nat_peer_candidates{r.pubkey, {}});
+    tell_nat(self_, nat_peer_candidates{r.pubkey, {}});
     if (device == nullptr)
       return ok();
     auto key = net::wg::key_from_base64(r.pubkey);
@@ -276,26 +279,30 @@ public:
       deliver_status_with_dedicated(self_, std::move(s), rp);
       return rp;
     }
-    self_->request(*st_.global_transport, caf::infinite, transport_status{})
-      .await(
-        [self = self_, rp, s](const transport_status_reply& device) mutable {
-          s.peers = peer_statuses(device);
-          s.peer_count = static_cast<std::uint32_t>(s.peers.size());
-          deliver_status_with_dedicated(self, std::move(s), rp);
-        },
+    ask<transport_status_reply>(
+      self_, *st_.global_transport, "transport of " + st_.global_interface.value_or("?"),
+      wait_for::quick, transport_status{},
+      [self = self_, rp, s](result<transport_status_reply> device) mutable {
         // As the original: a device that cannot be read shows no peers.
-        [self = self_, rp, s](caf::error&) mutable {
-          deliver_status_with_dedicated(self, std::move(s), rp);
-        });
+        if (device) {
+          s.peers = peer_statuses(*device);
+          s.peer_count = static_cast<std::uint32_t>(s.peers.size());
+        }
+        deliver_status_with_dedicated(self, std::move(s), rp);
+      });
     return rp;
   }
 
   reply operator()(msg::nat_tick&) {
-    return ask_nat(nat_tick_request{});
+    auto rp = self_->make_response_promise<msg::response>();
+    run_nat_tick(self_, rp);
+    return rp;
   }
 
   reply operator()(msg::nat_status&) {
-    return ask_nat(nat_status_request{});
+    auto rp = self_->make_response_promise<msg::response>();
+    answer_nat_status(self_, rp);
+    return rp;
   }
 
   reply operator()(msg::shutdown&) {
@@ -367,27 +374,13 @@ private:
                       std::function<void()> then = {}) {
     auto rp = self_->make_response_promise<msg::response>();
     std::string operation = what;
-    self_->request(device, caf::infinite, std::move(change))
-      .await(
-        [rp, operation, then](const done_reply& done) mutable {
-          if (done && then)
-            then();
-          rp.deliver(done ? ok() : engine_error(operation + " failed: " + done.error_message()));
-        },
-        [rp, operation](caf::error& e) mutable {
-          rp.deliver(engine_error(operation + " failed: " + caf::to_string(e)));
-        });
-    return rp;
-  }
-
-  template <class Request>
-  reply ask_nat(Request request) {
-    auto rp = self_->make_response_promise<msg::response>();
-    self_->request(st_.nat, caf::infinite, request)
-      .await([rp](msg::response& r) mutable { rp.deliver(std::move(r)); },
-             [rp](caf::error& e) mutable {
-               rp.deliver(fail("NAT traversal: " + caf::to_string(e)));
-             });
+    ask<done_reply>(self_, device, operation + " on its device", wait_for::quick,
+                    std::move(change), [rp, operation, then](done_reply done) mutable {
+                      if (done && then)
+                        then();
+                      rp.deliver(done ? ok()
+                                      : engine_error(operation + " failed: " + done.error_message()));
+                    });
     return rp;
   }
 
@@ -398,7 +391,7 @@ private:
     for (const auto& c : peer.candidates)
       if (auto parsed = net::nat::candidate_from_wire(c))
         usable.candidates.push_back(*parsed);
-    self_->send(st_.nat, std::move(usable));
+    tell_nat(self_, std::move(usable));
   }
 
   // The relay credential travels to the traversal actor only, apart from
@@ -408,11 +401,11 @@ private:
       std::optional<std::string> credential;
       if (r.nat->relay_server)
         credential = r.nat->relay_server->auth_credential;
-      self_->send(st_.nat, nat_configure{net::nat::nat_config_from_spec(*r.nat), credential});
+      tell_nat(self_, nat_configure{net::nat::nat_config_from_spec(*r.nat), credential});
     } else if (r.nat_enabled) {
       auto config = net::nat::default_nat_config();
       config.enabled = *r.nat_enabled;
-      self_->send(st_.nat, nat_configure{config, std::nullopt});
+      tell_nat(self_, nat_configure{config, std::nullopt});
     }
   }
 
@@ -422,20 +415,167 @@ private:
 
 } // namespace
 
-coordinator_actor::behavior_type coordinator(self_pointer self, ipam_actor ipam, dns_actor dns,
-                                             bridge_manager_actor bridges,
-                                             nat_traversal_actor nat,
+// -- ordering ----------------------------------------------------------------------------
+
+namespace {
+
+using resources = request_lanes::resources;
+
+std::string service_resource(const std::string& service) {
+  return "service:" + service;
+}
+
+resources of_scope(const msg::peer_scope& scope) {
+  if (auto* service = std::get_if<msg::service_scope>(&scope))
+    return {service_resource(service->service)};
+  return {"global-peers"};
+}
+
+// A container's own resource, and its service's when it is known (a
+// detach may tear an ephemeral service down).
+template <class Record>
+resources of_handle(const std::map<std::string, Record>& records, const std::string& kind,
+                    const std::string& id) {
+  resources touched{kind + ":" + id};
+  if (auto it = records.find(id); it != records.end())
+    touched.insert(service_resource(it->second.service));
+  return touched;
+}
+
+resources of_handle(const coordinator_state& st, const msg::attach_handle& handle) {
+  if (auto* pid = std::get_if<msg::linux_pid_handle>(&handle)) {
+    resources touched{"pid:" + std::to_string(pid->pid)};
+    if (auto it = st.attached.find(pid->pid); it != st.attached.end())
+      touched.insert(service_resource(it->second.service));
+    return touched;
+  }
+  if (auto* shared = std::get_if<msg::host_shared_handle>(&handle))
+    return of_handle(st.host_shared, "host-shared", shared->id);
+  if (auto* guest = std::get_if<msg::guest_managed_handle>(&handle))
+    return of_handle(st.guests, "guest", guest->id);
+  return {"windows"};
+}
+
+// What a request changes, or nothing for a request answered at once:
+// reads, and changes that one actor's mailbox orders already (DNS names,
+// address releases).
+std::optional<resources> resources_of(const msg::request& request,
+                                      const coordinator_state& st) {
+  return std::visit(
+    [&st](const auto& r) -> std::optional<resources> {
+      using T = std::decay_t<decltype(r)>;
+      if constexpr (std::is_same_v<T, msg::status> || std::is_same_v<T, msg::nat_status>
+                    || std::is_same_v<T, msg::nat_tick> || std::is_same_v<T, msg::release_ip>
+                    || std::is_same_v<T, msg::register_dns>
+                    || std::is_same_v<T, msg::unregister_dns>
+                    || std::is_same_v<T, msg::write_scoped_resolver>
+                    || std::is_same_v<T, msg::remove_scoped_resolver>)
+        return std::nullopt;
+      else if constexpr (std::is_same_v<T, msg::setup_service_overlay>
+                         || std::is_same_v<T, msg::teardown_service_overlay>
+                         || std::is_same_v<T, msg::allocate_ip>)
+        return resources{service_resource(r.service)};
+      else if constexpr (std::is_same_v<T, msg::attach_container>) {
+        auto touched = of_handle(st, r.handle);
+        touched.insert(service_resource(r.service));
+        return touched;
+      } else if constexpr (std::is_same_v<T, msg::detach_container>)
+        return of_handle(st, r.handle);
+      else if constexpr (std::is_same_v<T, msg::add_peer> || std::is_same_v<T, msg::remove_peer>
+                         || std::is_same_v<T, msg::add_allowed_ip>
+                         || std::is_same_v<T, msg::remove_allowed_ip>)
+        return of_scope(r.scope);
+      else // identity, the global overlay, prune, shutdown: everything
+        return resources{every_resource};
+    },
+    request);
+}
+
+// How long one queued mutation may run before its caller is told it timed
+// out (it may chain several host steps of up to wait_for::host each).
+constexpr std::chrono::seconds mutation_limit{120};
+
+void start_ready(self_pointer self);
+
+void run_queued(self_pointer self, request_lanes::job_id id) {
+  auto it = self->state.queued.find(id);
+  auto job = std::move(it->second);
+  self->state.queued.erase(it);
+  const std::string op = msg::op_name(job.request);
+  // Asking itself: the answer says when the resource is free again.
+  ask<msg::response>(self, caf::actor_cast<coordinator_actor>(self), op, mutation_limit, lane_run{std::move(job.request)},
+                     [self, id, rp = job.rp](result<msg::response> answer) mutable {
+                       rp.deliver(answer ? std::move(*answer) : fail(answer.error_message()));
+                       self->state.lanes.finish(id);
+                       start_ready(self);
+                     });
+}
+
+void start_ready(self_pointer self) {
+  for (auto id : self->state.lanes.startable())
+    run_queued(self, id);
+}
+
+// Exits of linked transports are noticed and their records dropped; any
+// other exit (the node stopping) ends the coordinator.
+void on_exit(self_pointer self, caf::exit_msg& m) {
+  auto& st = self->state;
+  if (st.global_transport && m.source == st.global_transport->address()) {
+    spdlog::error("the global device's transport ended: {}", caf::to_string(m.reason));
+    st.global_transport.reset();
+    return;
+  }
+  for (auto it = st.dedicated.begin(); it != st.dedicated.end(); ++it)
+    if (m.source == it->second.actor.address()) {
+      spdlog::error("dedicated overlay {}: its transport ended: {}", it->first,
+                    caf::to_string(m.reason));
+      st.dedicated.erase(it);
+      return;
+    }
+  self->quit(m.reason);
+}
+
+} // namespace
+
+coordinator_actor::behavior_type coordinator(self_pointer self, coordinator_children children,
                                              transport_options transports) {
-  self->state.ipam = std::move(ipam);
-  self->state.nat = std::move(nat);
-  self->state.bridges = std::move(bridges);
-  self->state.dns = std::move(dns);
-  self->state.transports = std::move(transports);
+  auto& st = self->state;
+  st.ipam = std::move(children.ipam);
+  st.nat = std::move(children.nat);
+  st.bridges = std::move(children.bridges);
+  st.dns = std::move(children.dns);
+  st.devices = std::move(children.devices);
+  st.transports = std::move(transports);
+  // A child that ends is noticed (logged); its requests then fail at once
+  // with "<who> is gone" instead of waiting for a timeout.
+  self->monitor(st.ipam);
+  self->monitor(st.nat);
+  self->monitor(st.bridges);
+  self->monitor(st.dns);
+  self->monitor(st.devices);
+  self->set_down_handler([self](caf::down_msg& m) {
+    auto& st = self->state;
+    const char* who = m.source == st.ipam.address()      ? "ipam"
+                      : m.source == st.nat.address()     ? "NAT traversal"
+                      : m.source == st.bridges.address() ? "bridge manager"
+                      : m.source == st.dns.address()     ? "dns"
+                                                         : "device maker";
+    spdlog::error("the {} actor ended: {}", who, caf::to_string(m.reason));
+  });
+  self->set_exit_handler([self](caf::exit_msg& m) { on_exit(self, m); });
   return {
     [self](msg::request& r) -> reply {
       spdlog::debug("request {}", msg::op_name(r));
-      return std::visit(request_handlers{self}, r);
+      auto touched = resources_of(r, self->state);
+      if (!touched)
+        return std::visit(request_handlers{self}, r);
+      auto rp = self->make_response_promise<msg::response>();
+      auto id = self->state.lanes.enqueue(std::move(*touched));
+      self->state.queued.emplace(id, coordinator_state::queued_request{std::move(r), rp});
+      start_ready(self);
+      return rp;
     },
+    [self](lane_run& run) -> reply { return std::visit(request_handlers{self}, run.request); },
   };
 }
 

@@ -3,6 +3,8 @@
 // daemon told it about (mechanics.md section 6).
 #pragma once
 
+#include <caf/typed_response_promise.hpp>
+
 #include <map>
 #include <set>
 #include <optional>
@@ -11,12 +13,14 @@
 
 #include "actors/dns_actor.hpp"
 #include "actors/bridge_manager.hpp"
+#include "actors/device_maker.hpp"
 #include "actors/ipam_actor.hpp"
 #include "actors/nat_traversal.hpp"
+#include "actors/request_lanes.hpp"
 #include "actors/transport_actor.hpp"
 #include "net/wireguard/timing.hpp"
 #include "messages/requests.hpp"
-#include "net/cidr.hpp"
+#include "net/base/cidr.hpp"
 
 namespace overlayd {
 
@@ -36,10 +40,20 @@ struct transport_options {
 struct coordinator_state {
   static inline const char* name = "coordinator";
 
+  // -- mutations waiting for their resources (request_lanes.hpp) --------------------
+
+  struct queued_request {
+    msg::request request;
+    caf::typed_response_promise<msg::response> rp;
+  };
+  request_lanes lanes;
+  std::map<request_lanes::job_id, queued_request> queued;
+
   // -- collaborators ---------------------------------------------------------------
 
   ipam_actor ipam;
   dns_actor dns;
+  device_maker_actor devices; // makes WireGuard devices, off the scheduler
   transport_options transports;
 
   // -- identity --------------------------------------------------------------------
@@ -113,6 +127,8 @@ struct coordinator_state {
   // -- NAT: candidates, attempts and the relay live in the traversal actor ------------
 
   nat_traversal_actor nat;
+  unsigned nat_in_flight = 0; // requests the NAT actor has not answered yet
+  msg::response nat_last_status = msg::nat_status_wire{}; // its latest NatStatus
 
   // -- peers and services --------------------------------------------------------------
 

@@ -9,12 +9,13 @@
 
 #include <memory>
 
-#include "actors/service_overlay.hpp"
+#include "actors/ask.hpp"
+#include "actors/device_maker.hpp"
 #include "actors/replies.hpp"
+#include "actors/service_overlay.hpp"
 #include "net/first_usable_ip.hpp"
 #include "net/interface_name.hpp"
 #include "net/wireguard/keys.hpp"
-#include "platform/egress.hpp"
 #include "platform/wg_interface.hpp"
 
 namespace overlayd {
@@ -54,37 +55,13 @@ void fail(coordinator_pointer self, const setup_ptr& s, msg::response error) {
   s->rp.deliver(std::move(error));
 }
 
-// Step 6-7: the device, then the identity on disk, then the record.
-void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& subnet) {
+// Step 7: the record, then the identity on disk, then the bridge.
+void keep_device(coordinator_pointer self, const setup_ptr& s, const net::cidr& subnet,
+                 const net::cidr& address, std::shared_ptr<platform::wg_device> device) {
   auto& st = self->state;
-  const auto overlay_ip = net::first_usable_ip(subnet);
-  platform::wg_interface_config config;
-  config.device.interface = s->interface;
-  config.device.uapi_directory = st.transports.uapi_dir;
-  config.device.mtu = st.transports.mtu;
-  config.device.timing = st.transports.timing;
-  config.device.offloads = st.transports.offloads;
-  config.device.listen_address = platform::wireguard_bind_address(overlay_ip);
-  config.private_key = s->private_key;
-  config.listen_port = s->port;
-  // DECISIONS 17, worked out in namespaces (tests/integration/
-  // dedicated_routing_test.cpp): the service bridge owns the subnet
-  // (gateway = first usable, the connected route for local containers);
-  // the device takes the same address as a /32 only, so the two never
-  // hold the same connected route, and remote nodes' subnets of the
-  // service are routed through the device as their allowed IPs arrive.
-  config.address = net::cidr(overlay_ip, overlay_ip.max_prefix());
-  auto up = platform::bring_up_wg_interface(config);
-  if (!up.device) {
-    const char* what = up.failure.stage == platform::bring_up_stage::create
-                         ? "Failed to create dedicated overlay for "
-                         : "Failed to configure dedicated overlay for ";
-    fail(self, s, engine_error(what + s->service + ": " + up.failure.message));
-    return;
-  }
+  const auto overlay_ip = address.address();
   coordinator_state::dedicated_transport record;
-  record.actor = self->system().spawn(transport, std::shared_ptr<platform::wg_device>(
-                                                   std::move(up.device)));
+  record.actor = self->system().spawn(transport, std::move(device));
   self->link_to(record.actor);
   record.interface = s->interface;
   record.public_key = net::wg::key_to_base64(net::wg::public_key_from_private(s->private_key));
@@ -102,16 +79,14 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
   entry.wg_private_key = net::wg::key_to_base64(s->private_key);
   entry.wg_public_key = record.public_key;
   entry.interface = s->interface;
-  self->request(st.ipam, caf::infinite, save_network{std::move(entry)})
-    .await(
-      [service = s->service](const done_reply& saved) {
-        if (!saved)
-          spdlog::warn("dedicated overlay {}: identity not saved: {}", service,
-                       saved.error_message());
-      },
-      [](caf::error&) {});
+  ask<done_reply>(self, st.ipam, "ipam", wait_for::quick, save_network{std::move(entry)},
+                  [service = s->service](const done_reply& saved) {
+                    if (!saved)
+                      spdlog::warn("dedicated overlay {}: identity not saved: {}", service,
+                                   saved.error_message());
+                  });
   spdlog::info("dedicated overlay {} up: {} on {} port {}", s->service, s->interface,
-               config.address.to_address_string(), s->port);
+               address.to_address_string(), s->port);
   auto answer = record; // the record stays even if the bridge then fails (as the original)
   st.dedicated.emplace(s->service, std::move(record));
   ensure_service_bridge(self, s->service, false,
@@ -124,22 +99,66 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
                         });
 }
 
+// Step 6: the device. Making it blocks on the kernel, so the device maker
+// does it on its own thread; its listen address is chosen there too.
+void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& subnet) {
+  auto& st = self->state;
+  const auto overlay_ip = net::first_usable_ip(subnet);
+  // DECISIONS 17, worked out in namespaces (tests/integration/
+  // dedicated_routing_test.cpp): the service bridge owns the subnet
+  // (gateway = first usable, the connected route for local containers);
+  // the device takes the same address as a /32 only, so the two never
+  // hold the same connected route, and remote nodes' subnets of the
+  // service are routed through the device as their allowed IPs arrive.
+  const auto address = net::cidr(overlay_ip, overlay_ip.max_prefix());
+  platform::wg_interface_config config;
+  config.device.interface = s->interface;
+  config.device.uapi_directory = st.transports.uapi_dir;
+  config.device.mtu = st.transports.mtu;
+  config.device.timing = st.transports.timing;
+  config.device.offloads = st.transports.offloads;
+  config.private_key = s->private_key;
+  config.listen_port = s->port;
+  config.address = address;
+  ask<device_made>(
+    self, st.devices, "device maker", wait_for::host,
+    make_device{std::move(config), overlay_ip, /*replace_stale=*/false},
+    [self, s, subnet, address](const answer_t<device_made>& made) {
+      if (!made) {
+        fail(self, s,
+             engine_error("Failed to create dedicated overlay for " + s->service + ": "
+                          + made.error_message()));
+        return;
+      }
+      if (!made->device) {
+        const char* what = made->failure.stage == platform::bring_up_stage::create
+                             ? "Failed to create dedicated overlay for "
+                             : "Failed to configure dedicated overlay for ";
+        fail(self, s, engine_error(what + s->service + ": " + made->failure.message));
+        return;
+      }
+      keep_device(self, s, subnet, address, made->device);
+    });
+}
+
 // Step 3: the subnet, keyed like the Auto path's.
 void assign_subnet(coordinator_pointer self, const setup_ptr& s) {
   auto& st = self->state;
   auto node = std::to_string(st.local_node_id);
-  self->request(st.ipam, caf::infinite, assign_service_subnet{s->service, node, st.cluster_cidr})
-    .await(
-      [self, s, node](const subnet_reply& subnet) {
-        if (!subnet) {
-          fail(self, s,
-               engine_error("ServiceSubnetRegistry::assign(" + s->service + ", " + node
-                            + ") failed: " + subnet.error_message()));
-          return;
-        }
-        bring_up(self, s, *subnet);
-      },
-      [self, s](caf::error& e) { fail(self, s, engine_error("ipam: " + caf::to_string(e))); });
+  ask<subnet_reply>(self, st.ipam, "ipam", wait_for::quick,
+                    assign_service_subnet{s->service, node, st.cluster_cidr},
+                    [self, s, node](const subnet_reply& subnet) {
+                      if (!subnet) {
+                        if (no_answer(subnet))
+                          fail(self, s, engine_error(subnet.error_message()));
+                        else
+                          fail(self, s,
+                               engine_error("ServiceSubnetRegistry::assign(" + s->service + ", "
+                                            + node + ") failed: " + subnet.error_message()));
+                        return;
+                      }
+                      bring_up(self, s, *subnet);
+                    });
 }
 
 // Step 2: the identity of an earlier run, or a new one.
@@ -160,18 +179,18 @@ void choose_identity(coordinator_pointer self, const setup_ptr& s,
   auto& st = self->state;
   s->private_key = net::wg::generate_private_key();
   s->interface = net::make_interface_name({st.deployment, st.instance_id, s->service}, "d");
-  self->request(st.ipam, caf::infinite, allocate_dedicated_port{})
-    .await(
-      [self, s](const port_reply& port) {
-        if (!port) {
-          s->rp.deliver(msg::response{msg::error_result{port.error_message()}});
-          return;
-        }
-        s->port = *port;
-        s->port_is_new = true;
-        assign_subnet(self, s);
-      },
-      [s](caf::error& e) { s->rp.deliver(engine_error("ipam: " + caf::to_string(e))); });
+  ask<port_reply>(self, st.ipam, "ipam", wait_for::quick, allocate_dedicated_port{},
+                  [self, s](const port_reply& port) {
+                    if (!port) {
+                      s->rp.deliver(no_answer(port)
+                                      ? engine_error(port.error_message())
+                                      : msg::response{msg::error_result{port.error_message()}});
+                      return;
+                    }
+                    s->port = *port;
+                    s->port_is_new = true;
+                    assign_subnet(self, s);
+                  });
 }
 
 } // namespace
@@ -188,9 +207,14 @@ void set_up_dedicated_overlay(coordinator_pointer self, const std::string& servi
   auto s = std::make_shared<dedicated_setup>();
   s->service = service;
   s->rp = rp;
-  self->request(st.ipam, caf::infinite, find_network{owner_of(service)})
-    .await([self, s](const network_reply& saved) { choose_identity(self, s, saved); },
-           [s](caf::error& e) { s->rp.deliver(engine_error("ipam: " + caf::to_string(e))); });
+  ask<network_reply>(self, st.ipam, "ipam", wait_for::quick, find_network{owner_of(service)},
+                     [self, s](const answer_t<network_reply>& saved) {
+                       if (!saved) {
+                         s->rp.deliver(engine_error(saved.error_message()));
+                         return;
+                       }
+                       choose_identity(self, s, *saved);
+                     });
 }
 
 namespace {
@@ -210,11 +234,12 @@ void read_next(coordinator_pointer self, status_ptr s, dedicated_list todo,
     (*todo)[next].peer_count = peers;
     read_next(self, s, todo, devices, next + 1, rp);
   };
-  self->request(devices[next], caf::infinite, transport_status{})
-    .await([step](const transport_status_reply& r) mutable {
-             step(static_cast<std::uint32_t>(r.peers.size()));
-           },
-           [step](caf::error&) mutable { step(0); }); // as the original: 0 on a dump error
+  ask<transport_status_reply>(self, devices[next], "transport of " + (*todo)[next].interface,
+                              wait_for::quick, transport_status{},
+                              [step](const answer_t<transport_status_reply>& r) mutable {
+                                // As the original: 0 on a dump error.
+                                step(r ? static_cast<std::uint32_t>(r->peers.size()) : 0);
+                              });
 }
 
 } // namespace

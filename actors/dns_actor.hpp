@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "net/ip_address.hpp"
+#include "net/base/ip_address.hpp"
 
 namespace overlayd {
 

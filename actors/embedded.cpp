@@ -3,6 +3,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/ask.hpp"
 #include "actors/node.hpp"
 
 namespace overlayd {
@@ -11,11 +12,10 @@ namespace {
 
 void carry_request(caf::event_based_actor* self, coordinator_actor coordinator,
                    msg::request request, std::function<void(msg::response)> done) {
-  self->request(coordinator, caf::infinite, std::move(request))
-    .then([done](msg::response& r) { done(std::move(r)); },
-          [done](caf::error& e) {
-            done(msg::make_error_response("internal error: " + caf::to_string(e)));
-          });
+  ask<msg::response>(self, coordinator, "the coordinator", wait_for::coordinator,
+                     std::move(request), [done](result<msg::response> r) {
+                       done(r ? std::move(*r) : msg::make_error_response(r.error_message()));
+                     });
 }
 
 } // namespace
@@ -29,9 +29,8 @@ embedded_daemon::embedded_daemon(std::unique_ptr<impl> self) : self_(std::move(s
 embedded_daemon::~embedded_daemon() = default;
 
 result<std::unique_ptr<embedded_daemon>> embedded_daemon::start(embedded_options options) {
-  node_options opts{options.data_dir, options.uapi_dir, options.worker_threads, "/",
-                    options.offloads};
-  auto started = node::start(std::move(opts));
+  auto started = node::start({std::move(options.data_dir), options.worker_threads,
+                              options.offloads, std::move(options.host)});
   if (!started)
     return started.err();
   auto self = std::make_unique<impl>();

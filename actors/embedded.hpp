@@ -4,7 +4,8 @@
 //   auto daemon = overlayd::embedded_daemon::start({"/var/lib/myapp/overlay"});
 //   auto status = (*daemon)->call(overlayd::msg::status{}).get();
 //
-// Only the contract types (messages/) and this header are needed.
+// Only the contract types (messages/), host_access.hpp and this header are
+// needed.
 #pragma once
 
 #include <functional>
@@ -12,17 +13,20 @@
 #include <memory>
 #include <string>
 
+#include "actors/host_access.hpp"
 #include "messages/requests.hpp"
 #include "messages/responses.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd {
 
 struct embedded_options {
-  std::string data_dir;              // state file lives here; created if missing
-  std::string uapi_dir = "/var/run/wireguard";
-  unsigned worker_threads = 0;       // 0: one per core
-  bool offloads = true;              // WireGuard devices with TUN offloads and UDP GSO/GRO
+  std::string data_dir;        // state file lives here; created if missing
+  unsigned worker_threads = 0; // 0: one per core
+  bool offloads = true;        // WireGuard devices with TUN offloads and UDP GSO/GRO
+  // The host it changes: fakes, scratch directories and a namespace of the
+  // caller's choosing, or (by default) the real machine.
+  host_access host;
 };
 
 class embedded_daemon {

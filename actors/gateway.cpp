@@ -5,6 +5,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/ask.hpp"
 #include "messages/codec.hpp"
 
 namespace overlayd {
@@ -60,7 +61,7 @@ gateway_actor::behavior_type gateway(gateway_actor::stateful_pointer<gateway_sta
       auto id = request->id;
       auto conn = in.conn;
       bool is_shutdown = std::holds_alternative<msg::shutdown>(request->request);
-      self->request(st.coordinator, caf::infinite, std::move(request->request))
+      self->request(st.coordinator, wait_for::coordinator, std::move(request->request))
         .then(
           [self, conn, id, codec, is_shutdown](msg::response& r) {
             bool exiting = is_shutdown && !msg::is_error(r);
@@ -70,7 +71,7 @@ gateway_actor::behavior_type gateway(gateway_actor::stateful_pointer<gateway_sta
               st.on_shutdown();
           },
           [self, conn, id, codec](caf::error& e) {
-            auto message = "internal error: " + caf::to_string(e);
+            auto message = from_caf_error(e, "the coordinator", wait_for::coordinator).message;
             spdlog::error("connection {}: request {}: {}", conn, id, message);
             self->state.server->send(
               conn, framed(msg::encode_response(id, msg::make_error_response(message), codec)),

@@ -4,6 +4,8 @@
 // route for the cluster, and its transport actor.
 #pragma once
 
+#include <functional>
+
 #include "actors/coordinator_actor.hpp"
 #include "actors/coordinator_state.hpp"
 #include "messages/responses.hpp"
@@ -11,8 +13,10 @@
 namespace overlayd {
 
 // Needs state.node_ip. Answers bridge_name with the interface, or the
-// spec's error; an existing device is reused (idempotent).
-msg::response bring_up_global_overlay(coordinator_actor::stateful_pointer<coordinator_state> self);
+// spec's error; an existing device is reused (idempotent). The device is
+// made by the device maker, so `done` runs later.
+void bring_up_global_overlay(coordinator_actor::stateful_pointer<coordinator_state> self,
+                             std::function<void(msg::response)> done);
 
 // Ends the device (its TUN and UAPI socket go with it); node_ip is kept.
 void take_down_global_overlay(coordinator_actor::stateful_pointer<coordinator_state> self);

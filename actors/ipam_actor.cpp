@@ -28,7 +28,10 @@ void ipam_state::init(ipam_config config) {
     spdlog::error("network state: the damaged file was kept as {}; its good entries are "
                   "loaded",
                   *loaded.corrupt_copy);
-    persist(); // puts the good entries back where the next start looks
+    // Puts the good entries back where the next start looks.
+    if (auto rewritten = persist(); !rewritten)
+      spdlog::error("network state: rewriting {} failed: {}", file_->path(),
+                    rewritten.error_message());
   }
   std::set<std::uint16_t> in_use;
   for (const auto& entry : networks_.networks)

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "net/cidr.hpp"
+#include "net/base/cidr.hpp"
 #include "net/network_state.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd {
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "actors/confine.hpp"
 #include "actors/contract_messages.hpp"
 #include "actors/nat_traversal_state.hpp"
 #include "actors/replies.hpp"
@@ -393,7 +394,8 @@ msg::nat_status_wire nat_traversal_state::status() const {
 
 nat_traversal_actor::behavior_type
 nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self,
-              nat_timeouts timeouts) {
+              nat_timeouts timeouts, std::string netns) {
+  confine(self, netns);
   self->state.set_timeouts(timeouts);
   // One poll chain at a time, however many ticks start attempts.
   auto polling = std::make_shared<bool>(false);

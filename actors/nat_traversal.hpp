@@ -86,9 +86,9 @@ struct nat_timeouts {
   std::chrono::milliseconds relay{3000}; // one relay answer (the original waits 5 s)
 };
 
-// Spawn detached.
+// Spawn detached; its sockets are made in `netns` (host_access.hpp).
 nat_traversal_actor::behavior_type
 nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self,
-              nat_timeouts timeouts);
+              nat_timeouts timeouts, std::string netns);
 
 } // namespace overlayd

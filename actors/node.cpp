@@ -12,11 +12,15 @@
 #include "actors/bridge_manager.hpp"
 #include "actors/bridge_manager_state.hpp"
 #include "actors/coordinator.hpp"
+#include "actors/device_maker.hpp"
 #include "actors/dns_actor.hpp"
 #include "actors/ipam_actor.hpp"
 #include "actors/ipam_state.hpp"
 #include "actors/nat_traversal_state.hpp"
+#include "platform/command_runner.hpp"
 #include "platform/filesystem.hpp"
+#include "platform/netns.hpp"
+#include "platform/sysctl_access.hpp"
 
 namespace overlayd {
 
@@ -38,6 +42,7 @@ struct node::impl {
   dns_actor dns;
   bridge_manager_actor bridges;
   nat_traversal_actor nat;
+  device_maker_actor devices;
   coordinator_actor coordinator;
   bool stopped = false;
 };
@@ -48,10 +53,35 @@ node::~node() {
   stop();
 }
 
+namespace {
+
+// Null collaborators are the real host's.
+void fill_in_real_host(host_access& host) {
+  if (!host.sysctl)
+    host.sysctl = std::make_shared<platform::proc_sysctl>();
+  if (!host.runner)
+    host.runner = std::make_shared<platform::process_runner>();
+}
+
+// A namespace that cannot be entered fails the start, before any actor
+// could work in the wrong one.
+result<void> check_netns(const std::string& netns) {
+  if (netns.empty())
+    return {};
+  result<void> entered = make_error("not tried");
+  std::thread probe([&] { entered = platform::enter_netns_for_good(netns); });
+  probe.join();
+  return entered;
+}
+
+} // namespace
+
 result<std::unique_ptr<node>> node::start(node_options options) {
-  auto made = platform::make_directories(options.data_dir, 0700);
-  if (!made)
+  if (auto made = platform::make_directories(options.data_dir, 0700); !made)
     return made.err();
+  if (auto usable = check_netns(options.host.netns); !usable)
+    return usable.err();
+  fill_in_real_host(options.host);
   auto self = std::make_unique<impl>();
   configure(self->config, options.worker_threads);
   self->system = std::make_unique<caf::actor_system>(self->config);
@@ -59,21 +89,20 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   ipam_cfg.state_file_path = options.data_dir + "/agent_network.json";
   ipam_cfg.default_slice = *net::cidr::parse(default_cluster_cidr);
   ipam_cfg.port_band_base = default_wg_port;
-  self->ipam = self->system->spawn(overlayd::ipam, std::move(ipam_cfg));
+  // Detached: it writes (and fsyncs) the state file.
+  self->ipam = self->system->spawn<caf::detached>(overlayd::ipam, std::move(ipam_cfg));
   self->dns = self->system->spawn<dns_records>();
   // Detached: its netlink work and namespace threads block.
-  host_access host;
-  host.sysctl = std::make_shared<platform::proc_sysctl>();
-  host.runner = std::make_shared<platform::process_runner>();
-  host.dropin_root = options.dropin_root;
-  host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
-  self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, std::move(host));
+  self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, options.host);
   // Detached: STUN and relay exchanges block for seconds.
-  self->nat = self->system->spawn<caf::detached>(overlayd::nat_traversal, nat_timeouts{});
-  self->coordinator = self->system->spawn(overlayd::coordinator, self->ipam, self->dns,
-                                           self->bridges, self->nat,
-                                           transport_options{options.uapi_dir, 1420, {},
-                                                             options.offloads});
+  self->nat = self->system->spawn<caf::detached>(overlayd::nat_traversal, nat_timeouts{},
+                                                  options.host.netns);
+  // Detached: TUN, netlink and the UAPI bind block.
+  self->devices = self->system->spawn<caf::detached>(overlayd::device_maker, options.host.netns);
+  self->coordinator = self->system->spawn(
+    overlayd::coordinator,
+    coordinator_children{self->ipam, self->dns, self->bridges, self->nat, self->devices},
+    transport_options{options.host.uapi_dir, 1420, {}, options.offloads});
   self->options = std::move(options);
   return std::unique_ptr<node>(new node(std::move(self)));
 }
@@ -99,11 +128,13 @@ void node::stop() {
   caf::anon_send_exit(self_->ipam, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(self_->bridges, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(self_->nat, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(self_->devices, caf::exit_reason::user_shutdown);
   self_->coordinator = nullptr;
   self_->dns = nullptr;
   self_->ipam = nullptr;
   self_->bridges = nullptr;
   self_->nat = nullptr;
+  self_->devices = nullptr;
   self_->system.reset(); // waits for every actor to finish
 }
 

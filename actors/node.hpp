@@ -7,7 +7,8 @@
 #include <string>
 
 #include "actors/coordinator_actor.hpp"
-#include "net/result.hpp"
+#include "actors/host_access.hpp"
+#include "net/base/result.hpp"
 
 namespace caf {
 class actor_system;
@@ -16,11 +17,10 @@ class actor_system;
 namespace overlayd {
 
 struct node_options {
-  std::string data_dir;       // holds agent_network.json
-  std::string uapi_dir;       // WireGuard UAPI sockets
+  std::string data_dir;        // holds agent_network.json
   unsigned worker_threads = 0; // 0: one per core
-  std::string dropin_root = "/"; // networkd/NetworkManager drop-ins go under <root>/run
-  bool offloads = true; // WireGuard devices with TUN offloads and UDP GSO/GRO
+  bool offloads = true;        // WireGuard devices with TUN offloads and UDP GSO/GRO
+  host_access host;            // the real host unless told otherwise
 };
 
 class node {

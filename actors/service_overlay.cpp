@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/ask.hpp"
 #include "actors/replies.hpp"
 #include "net/interface_name.hpp"
 #include "net/wireguard/keys.hpp"
@@ -39,14 +40,14 @@ void route_subnet_to_node(coordinator_pointer self, const net::cidr& subnet, boo
     return;
   if (st.transport_public_key && *st.transport_public_key == *st.local_wg_pubkey)
     return; // our own device: the bridge routes the subnet locally
-  self->request(*st.global_transport, caf::infinite, transport_allowed_ip{*key, subnet, add})
-    .await(
-      [subnet](const done_reply& done) {
-        if (!done)
-          spdlog::debug("subnet {} not routed on the cluster device: {}", subnet.to_string(),
-                        done.error_message());
-      },
-      [](caf::error&) {});
+  ask<done_reply>(self, *st.global_transport,
+                  "transport of " + st.global_interface.value_or("the cluster device"),
+                  wait_for::quick, transport_allowed_ip{*key, subnet, add},
+                  [subnet](const done_reply& done) {
+                    if (!done)
+                      spdlog::debug("subnet {} not routed on the cluster device: {}",
+                                    subnet.to_string(), done.error_message());
+                  });
 }
 
 using bridge_done = std::function<void(result<coordinator_state::service_bridge>)>;
@@ -56,34 +57,53 @@ void make_bridge_for(coordinator_pointer self, const std::string& key, const std
                      bridge_done done) {
   auto& st = self->state;
   auto node = std::to_string(st.local_node_id);
-  self->request(st.ipam, caf::infinite, assign_service_subnet{key, node, st.cluster_cidr})
-    .await(
-      [self, key, name, node, done](const subnet_reply& subnet) {
-        if (!subnet) {
-          done(make_error("overlay engine error: ServiceSubnetRegistry::assign(" + key + ", "
-                          + node + ") failed: " + subnet.error_message()));
-          return;
-        }
-        auto cidr = *subnet;
-        self->request(self->state.bridges, caf::infinite, make_bridge{name, cidr})
-          .await(
-            [self, name, cidr, done](const address_reply& gateway) {
-              if (!gateway) {
-                done(gateway.err());
-                return;
-              }
-              coordinator_state::service_bridge bridge{name, cidr, *gateway};
-              self->request(self->state.ipam, caf::infinite, open_pool{name, cidr})
-                .await([bridge, done](const address_reply&) { done(bridge); },
-                       [done](caf::error& e) { done(make_error(caf::to_string(e))); });
-            },
-            [done](caf::error& e) { done(make_error(caf::to_string(e))); });
-      },
-      [done](caf::error& e) { done(make_error(caf::to_string(e))); });
+  ask<subnet_reply>(
+    self, st.ipam, "ipam", wait_for::quick, assign_service_subnet{key, node, st.cluster_cidr},
+    [self, key, name, node, done](const subnet_reply& subnet) {
+      if (!subnet) {
+        done(make_error(subnet.code(), "overlay engine error: ServiceSubnetRegistry::assign("
+                                         + key + ", " + node + ") failed: "
+                                         + subnet.error_message()));
+        return;
+      }
+      auto cidr = *subnet;
+      ask<address_reply>(
+        self, self->state.bridges, "bridge manager", wait_for::host, make_bridge{name, cidr},
+        [self, name, cidr, done](const address_reply& gateway) {
+          if (!gateway) {
+            done(gateway.err());
+            return;
+          }
+          coordinator_state::service_bridge bridge{name, cidr, *gateway};
+          ask<address_reply>(self, self->state.ipam, "ipam", wait_for::quick,
+                             open_pool{name, cidr},
+                             [bridge, done](const address_reply& opened) {
+                               // The ipam's refusal is not the bridge's failure (as
+                               // the original); only no answer is.
+                               if (!opened && no_answer(opened))
+                                 return done(opened.err());
+                               done(bridge);
+                             });
+        });
+    });
 }
 
 void deliver_error(response_promise rp, const error& e) {
   rp.deliver(msg::response{msg::error_result{e.message}});
+}
+
+// Protected: the cluster device, the shared bridge, every dedicated
+// device; not the service bridges (per-job bridges must be reclaimable).
+prune_bridges prune_request(const coordinator_state& st, const std::vector<std::string>& live) {
+  prune_bridges request;
+  request.live.insert(live.begin(), live.end());
+  if (st.global_interface)
+    request.protected_names.insert(*st.global_interface);
+  if (st.shared_bridge)
+    request.protected_names.insert(st.shared_bridge->name);
+  for (const auto& [service, d] : st.dedicated)
+    request.protected_names.insert(d.interface);
+  return request;
 }
 
 } // namespace
@@ -153,13 +173,11 @@ void take_down_service_bridge(coordinator_pointer self, const std::string& servi
     st.service_bridges.erase(it);
   }
   // By name even without a record: a bridge of an earlier run goes too.
-  self->request(st.bridges, caf::infinite, delete_bridge{name})
-    .await(
-      [name](const done_reply& done) {
-        if (!done)
-          spdlog::warn("delete bridge {}: {}", name, done.error_message());
-      },
-      [](caf::error&) {});
+  ask<done_reply>(self, st.bridges, "bridge manager", wait_for::host, delete_bridge{name},
+                  [name](const done_reply& done) {
+                    if (!done)
+                      spdlog::warn("delete bridge {}: {}", name, done.error_message());
+                  });
   caf::anon_send(st.ipam, release_service_subnet{service, std::to_string(st.local_node_id)});
 }
 
@@ -175,61 +193,61 @@ void revert_host_plumbing(coordinator_pointer self, std::function<void()> done) 
     st.service_interfaces.clear();
     done();
   };
-  self->request(self->state.bridges, caf::infinite, revert_host_changes{})
-    .await([forget](const done_reply&) { forget(); }, [forget](caf::error&) { forget(); });
+  // The records go whatever the answer: the teardown does not stop here.
+  ask<done_reply>(self, self->state.bridges, "bridge manager", wait_for::host,
+                  revert_host_changes{}, [forget](const done_reply& reverted) {
+                    if (!reverted)
+                      spdlog::warn("revert host changes: {}", reverted.error_message());
+                    forget();
+                  });
 }
 
 void prune_orphan_bridges(coordinator_pointer self, const std::vector<std::string>& live,
                           response_promise rp) {
-  auto& st = self->state;
-  prune_bridges request;
-  request.live.insert(live.begin(), live.end());
-  // Protected: the cluster device, the shared bridge, every dedicated
-  // device; not the service bridges (per-job bridges must be reclaimable).
-  if (st.global_interface)
-    request.protected_names.insert(*st.global_interface);
-  if (st.shared_bridge)
-    request.protected_names.insert(st.shared_bridge->name);
-  for (const auto& [service, d] : st.dedicated)
-    request.protected_names.insert(d.interface);
   auto reply = [rp](std::vector<std::string> names) mutable {
     rp.deliver(msg::response{msg::pruned_bridges{std::move(names)}});
   };
-  self->request(st.ipam, caf::infinite, snapshot_service_subnets{})
-    .await(
-      [self, request, reply](const assignments_reply& assignments) mutable {
-        self->request(self->state.bridges, caf::infinite, request)
-          .await(
-            [self, assignments, reply](const names_reply& reclaimed) mutable {
-              auto& st = self->state;
-              for (const auto& name : reclaimed) {
-                // A -b or -d name of a registry slot gives the slot back.
-                for (const auto& a : assignments) {
-                  for (const char* suffix : {"b", "d"}) {
-                    if (net::make_interface_name({st.deployment, st.instance_id, a.service},
-                                                 suffix)
-                        != name)
-                      continue;
-                    route_subnet_to_node(self, a.subnet, false);
-                    caf::anon_send(st.ipam, release_service_subnet{a.service, a.node});
-                  }
-                }
-                for (auto it = st.service_bridges.begin(); it != st.service_bridges.end();) {
-                  if (it->second.name == name) {
-                    caf::anon_send(st.ipam, close_pool{name});
-                    it = st.service_bridges.erase(it);
-                  } else {
-                    ++it;
-                  }
-                }
-                for (auto it = st.service_interfaces.begin(); it != st.service_interfaces.end();)
-                  it = it->second == name ? st.service_interfaces.erase(it) : std::next(it);
+  ask<assignments_reply>(
+    self, self->state.ipam, "ipam", wait_for::quick, snapshot_service_subnets{},
+    [self, live, reply](const answer_t<assignments_reply>& assignments) mutable {
+      if (!assignments)
+        return reply({});
+      // What is protected is read now: a device may have come while the
+      // ipam answered.
+      ask<names_reply>(
+        self, self->state.bridges, "bridge manager", wait_for::host,
+        prune_request(self->state, live),
+        [self, assignments = *assignments, reply](const answer_t<names_reply>& pruned) mutable {
+          if (!pruned)
+            return reply({});
+          const auto& reclaimed = *pruned;
+          auto& st = self->state;
+          for (const auto& name : reclaimed) {
+            // A -b or -d name of a registry slot gives the slot back.
+            for (const auto& a : assignments) {
+              for (const char* suffix : {"b", "d"}) {
+                if (net::make_interface_name({st.deployment, st.instance_id, a.service},
+                                             suffix)
+                    != name)
+                  continue;
+                route_subnet_to_node(self, a.subnet, false);
+                caf::anon_send(st.ipam, release_service_subnet{a.service, a.node});
               }
-              reply(reclaimed);
-            },
-            [reply](caf::error&) mutable { reply({}); });
-      },
-      [reply](caf::error&) mutable { reply({}); });
+            }
+            for (auto it = st.service_bridges.begin(); it != st.service_bridges.end();) {
+              if (it->second.name == name) {
+                caf::anon_send(st.ipam, close_pool{name});
+                it = st.service_bridges.erase(it);
+              } else {
+                ++it;
+              }
+            }
+            for (auto it = st.service_interfaces.begin(); it != st.service_interfaces.end();)
+              it = it->second == name ? st.service_interfaces.erase(it) : std::next(it);
+          }
+          reply(reclaimed);
+        });
+    });
 }
 
 result<coordinator_state::service_bridge> bridge_of(const coordinator_state& st,
@@ -251,27 +269,26 @@ void allocate_service_address(coordinator_pointer self, const std::string& servi
                               response_promise rp) {
   auto& st = self->state;
   auto bridge = bridge_of(st, service);
-  auto failed = [rp](caf::error& e) mutable { rp.deliver(engine_error(caf::to_string(e))); };
   auto answer = [rp](const char* kind, std::string name, net::cidr subnet) mutable {
     return [rp, kind, name, subnet](const address_reply& got) mutable {
       if (got)
         rp.deliver(msg::response{msg::ip_result{*got}});
-      else if (kind == nullptr)
+      else if (kind == nullptr || no_answer(got))
         rp.deliver(engine_error(got.error_message()));
-      else
+      else // a pool's refusal reads as the pool running dry, as the original's
         rp.deliver(engine_error(std::string(kind) + " " + name + " subnet " + subnet.to_string()
                                 + " exhausted"));
     };
   };
   if (!bridge) {
     // No bridge (yet): the node slice, as the original does.
-    self->request(st.ipam, caf::infinite, allocate_node_address{})
-      .await(answer(nullptr, {}, {}), failed);
+    ask<address_reply>(self, st.ipam, "ipam", wait_for::quick, allocate_node_address{},
+                       answer(nullptr, {}, {}));
     return;
   }
   const char* kind = uses_shared_bridge(st, service) ? "shared bridge" : "service bridge";
-  self->request(st.ipam, caf::infinite, allocate_pool_address{bridge->name})
-    .await(answer(kind, bridge->name, bridge->subnet), failed);
+  ask<address_reply>(self, st.ipam, "ipam", wait_for::quick, allocate_pool_address{bridge->name},
+                     answer(kind, bridge->name, bridge->subnet));
 }
 
 } // namespace overlayd

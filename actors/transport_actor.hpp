@@ -11,8 +11,8 @@
 #include <string>
 
 #include "actors/ipam_actor.hpp"
-#include "net/cidr.hpp"
-#include "net/result.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/result.hpp"
 #include "net/wireguard/keys.hpp"
 #include "net/wireguard/uapi_protocol.hpp"
 

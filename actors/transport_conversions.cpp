@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/wireguard/keys.hpp"
 
 namespace overlayd {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "messages/nested_types.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 #include "net/wireguard/uapi_protocol.hpp"
 
 namespace overlayd {

@@ -6,11 +6,12 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/ask.hpp"
 #include "actors/isolation.hpp"
 #include "actors/replies.hpp"
 #include "actors/service_overlay.hpp"
 #include "actors/transport_conversions.hpp"
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/wireguard/keys.hpp"
 
 namespace overlayd {
@@ -27,42 +28,41 @@ net::cidr host_prefix(const net::ip_address& ip) {
 
 void attach_host_shared(coordinator_pointer self, const msg::attach_container& request,
                         const std::string& id, response_promise rp) {
-  auto& st = self->state;
-  self->request(st.ipam, caf::infinite, allocate_node_address{})
-    .await(
-      [self, request, id, rp](const address_reply& ip) mutable {
-        auto& st = self->state;
-        if (!ip) {
-          rp.deliver(fail("overlay engine error: " + ip.error_message()));
-          return;
-        }
-        if (!st.global_transport || !st.global_interface) {
-          caf::anon_send(st.ipam, release_address{*ip});
-          rp.deliver(fail("host-shared attach requires the global overlay to be set up "
-                             "first (no utun to alias the container /32 on)"));
-          return;
-        }
-        auto address = *ip;
-        self->request(st.bridges, caf::infinite,
-                      alias_address{*st.global_interface, host_prefix(address), true})
-          .await(
-            [self, request, id, address, rp](const done_reply& aliased) mutable {
-              auto& st = self->state;
-              if (!aliased) {
-                caf::anon_send(st.ipam, release_address{address});
-                rp.deliver(fail("overlay engine error: " + aliased.error_message()));
-                return;
-              }
-              if (request.isolation_network)
-                fence(self, *request.isolation_network, address);
-              st.host_shared[id] = coordinator_state::attachment{
-                address, request.service, std::nullopt, request.ephemeral,
-                request.isolation_network};
-              rp.deliver(msg::response{msg::attach_result{address, std::nullopt}});
-            },
-            [rp](caf::error& e) mutable { rp.deliver(fail(caf::to_string(e))); });
-      },
-      [rp](caf::error& e) mutable { rp.deliver(fail(caf::to_string(e))); });
+  ask<address_reply>(
+    self, self->state.ipam, "ipam", wait_for::quick, allocate_node_address{},
+    [self, request, id, rp](const address_reply& ip) mutable {
+      auto& st = self->state;
+      if (!ip) {
+        rp.deliver(fail("overlay engine error: " + ip.error_message()));
+        return;
+      }
+      if (!st.global_transport || !st.global_interface) {
+        caf::anon_send(st.ipam, release_address{*ip});
+        rp.deliver(fail("host-shared attach requires the global overlay to be set up "
+                        "first (no utun to alias the container /32 on)"));
+        return;
+      }
+      auto address = *ip;
+      alias_address alias{*st.global_interface, host_prefix(address), true};
+      ask<done_reply>(
+        self, st.bridges, "bridge manager", wait_for::host, alias,
+        [self, request, id, address, alias, rp](const done_reply& aliased) mutable {
+          auto& st = self->state;
+          if (!aliased) {
+            // Unanswered, the alias may still come: its removal queues after it.
+            if (no_answer(aliased))
+              caf::anon_send(st.bridges, alias_address{alias.interface, alias.address, false});
+            caf::anon_send(st.ipam, release_address{address});
+            rp.deliver(fail("overlay engine error: " + aliased.error_message()));
+            return;
+          }
+          if (request.isolation_network)
+            fence(self, *request.isolation_network, address);
+          st.host_shared[id] = coordinator_state::attachment{
+            address, request.service, std::nullopt, request.ephemeral, request.isolation_network};
+          rp.deliver(msg::response{msg::attach_result{address, std::nullopt}});
+        });
+    });
 }
 
 void detach_host_shared(coordinator_pointer self, const std::string& id, response_promise rp) {
@@ -93,6 +93,7 @@ const std::string guest_prefix = "guest-managed attach requires the global overl
 // one (DECISIONS 16), else the cluster device.
 struct guest_device {
   transport_actor actor;
+  std::string interface;
   std::string public_key;
   std::uint16_t port = 0;
 };
@@ -102,9 +103,10 @@ guest_device device_for_guest(const coordinator_state& st, const std::string& se
   auto dedicated = st.dedicated.find(service);
   if (mode != st.service_modes.end() && mode->second == msg::overlay_mode::dedicated
       && dedicated != st.dedicated.end())
-    return {dedicated->second.actor, dedicated->second.public_key,
+    return {dedicated->second.actor, dedicated->second.interface, dedicated->second.public_key,
             dedicated->second.listen_port};
-  return {*st.global_transport, *st.transport_public_key, st.overlay_port};
+  return {*st.global_transport, st.global_interface.value_or("the cluster device"),
+          *st.transport_public_key, st.overlay_port};
 }
 
 void register_guest(coordinator_pointer self, const msg::attach_container& request,
@@ -127,40 +129,46 @@ void register_guest(coordinator_pointer self, const msg::attach_container& reque
   as_peer.allowed_ips = {host_prefix(ip)};
   net::wg::uapi_set_request set;
   set.peers.push_back(as_peer);
-  self->request(device.actor, caf::infinite, transport_set{std::move(set)})
-    .await(
-      [self, request, id, ip, prefix, pool_service, private_key, public_key, node, device,
-       rp](const done_reply& added) mutable {
-        auto& st = self->state;
-        if (!added) {
-          caf::anon_send(st.ipam, release_address{ip});
-          rp.deliver(fail("overlay engine error: add_peer failed: " + added.error_message()));
-          return;
+  ask<done_reply>(
+    self, device.actor, "transport of " + device.interface, wait_for::quick,
+    transport_set{std::move(set)},
+    [self, request, id, ip, prefix, pool_service, private_key, public_key, node, device,
+     rp](const done_reply& added) mutable {
+      auto& st = self->state;
+      if (!added) {
+        // Unanswered, the peer may still be added: its removal queues after it.
+        if (no_answer(added)) {
+          net::wg::uapi_peer_config gone;
+          gone.public_key = net::wg::public_key_from_private(private_key);
+          gone.remove = true;
+          net::wg::uapi_set_request undo;
+          undo.peers.push_back(gone);
+          caf::anon_send(device.actor, transport_set{std::move(undo)});
         }
-        st.global_peers[public_key] =
-          msg::peer_spec{public_key, "0.0.0.0:0", host_prefix(ip).to_address_string(), 0, {}};
-        if (request.isolation_network)
-          fence(self, *request.isolation_network, ip);
-        st.guests[id] = coordinator_state::guest{ip, public_key, pool_service,
-                                                 request.isolation_network};
-        msg::guest_overlay_config config;
-        config.overlay_ip = ip;
-        config.prefix_len = static_cast<std::uint8_t>(prefix);
-        config.private_key = net::wg::key_to_base64(private_key);
-        config.public_key = public_key;
-        config.listen_port = device.port;
-        config.peers = {node};
-        config.dns_server = request.dns_server;
-        if (!config.dns_server && st.dns_server_addr)
-          if (auto e = net::parse_endpoint(*st.dns_server_addr))
-            config.dns_server = e->address;
-        config.dns_domain = request.dns_domain ? request.dns_domain : st.dns_domain;
-        rp.deliver(msg::response{std::move(config)});
-      },
-      [self, ip, rp](caf::error& e) mutable {
-        caf::anon_send(self->state.ipam, release_address{ip});
-        rp.deliver(fail(caf::to_string(e)));
-      });
+        caf::anon_send(st.ipam, release_address{ip});
+        rp.deliver(fail("overlay engine error: add_peer failed: " + added.error_message()));
+        return;
+      }
+      st.global_peers[public_key] =
+        msg::peer_spec{public_key, "0.0.0.0:0", host_prefix(ip).to_address_string(), 0, {}};
+      if (request.isolation_network)
+        fence(self, *request.isolation_network, ip);
+      st.guests[id] = coordinator_state::guest{ip, public_key, pool_service,
+                                               request.isolation_network};
+      msg::guest_overlay_config config;
+      config.overlay_ip = ip;
+      config.prefix_len = static_cast<std::uint8_t>(prefix);
+      config.private_key = net::wg::key_to_base64(private_key);
+      config.public_key = public_key;
+      config.listen_port = device.port;
+      config.peers = {node};
+      config.dns_server = request.dns_server;
+      if (!config.dns_server && st.dns_server_addr)
+        if (auto e = net::parse_endpoint(*st.dns_server_addr))
+          config.dns_server = e->address;
+      config.dns_domain = request.dns_domain ? request.dns_domain : st.dns_domain;
+      rp.deliver(msg::response{std::move(config)});
+    });
 }
 
 } // namespace
@@ -179,29 +187,30 @@ void attach_guest(coordinator_pointer self, const msg::attach_container& request
   auto bridge = bridge_of(st, request.service);
   if (bridge) {
     auto b = *bridge;
-    self->request(st.ipam, caf::infinite, allocate_pool_address{b.name})
-      .await(
-        [self, request, id, b, rp](const address_reply& ip) mutable {
-          if (!ip) {
-            rp.deliver(fail("overlay engine error: service bridge " + b.name + " subnet "
-                               + b.subnet.to_string() + " exhausted"));
-            return;
-          }
-          register_guest(self, request, id, *ip, b.subnet.prefix(), request.service, rp);
-        },
-        [rp](caf::error& e) mutable { rp.deliver(fail(caf::to_string(e))); });
-    return;
-  }
-  self->request(st.ipam, caf::infinite, allocate_node_address{})
-    .await(
-      [self, request, id, rp](const address_reply& ip) mutable {
+    ask<address_reply>(
+      self, st.ipam, "ipam", wait_for::quick, allocate_pool_address{b.name},
+      [self, request, id, b, rp](const address_reply& ip) mutable {
         if (!ip) {
-          rp.deliver(fail("overlay engine error: " + ip.error_message()));
+          if (no_answer(ip))
+            rp.deliver(fail(ip.error_message()));
+          else // any refusal reads as the pool running dry, as the original's
+            rp.deliver(fail("overlay engine error: service bridge " + b.name + " subnet "
+                            + b.subnet.to_string() + " exhausted"));
           return;
         }
-        register_guest(self, request, id, *ip, self->state.node_slice.prefix(), "", rp);
-      },
-      [rp](caf::error& e) mutable { rp.deliver(fail(caf::to_string(e))); });
+        register_guest(self, request, id, *ip, b.subnet.prefix(), request.service, rp);
+      });
+    return;
+  }
+  ask<address_reply>(
+    self, st.ipam, "ipam", wait_for::quick, allocate_node_address{},
+    [self, request, id, rp](const address_reply& ip) mutable {
+      if (!ip) {
+        rp.deliver(fail("overlay engine error: " + ip.error_message()));
+        return;
+      }
+      register_guest(self, request, id, *ip, self->state.node_slice.prefix(), "", rp);
+    });
 }
 
 void detach_guest(coordinator_pointer self, const std::string& id, response_promise rp) {

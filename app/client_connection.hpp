@@ -7,7 +7,7 @@
 #include <string>
 
 #include "messages/codec.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::app {
 

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "actors/node.hpp"
 #include "actors/socket_service.hpp"
@@ -57,8 +58,11 @@ int main(int argc, char** argv) {
   configure_logging(options->log_level);
   sigset_t stop_signals = block_stop_signals();
 
-  auto node = overlayd::node::start({options->data_dir, options->uapi_dir, 0,
-                                     options->dropin_root, options->offloads});
+  overlayd::host_access host;
+  host.dropin_root = options->dropin_root;
+  host.uapi_dir = options->uapi_dir;
+  host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
+  auto node = overlayd::node::start({options->data_dir, 0, options->offloads, std::move(host)});
   if (!node) {
     spdlog::error("cannot start: {}", node.error_message());
     return 1;

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "messages/value.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::msg {
 

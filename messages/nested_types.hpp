@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "net/ip_address.hpp"
+#include "net/base/ip_address.hpp"
 
 namespace overlayd::msg {
 

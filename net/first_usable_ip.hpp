@@ -5,8 +5,8 @@
 // check containment themselves.
 #pragma once
 
-#include "net/cidr.hpp"
-#include "net/ip_address.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/ip_address.hpp"
 
 namespace overlayd::net {
 

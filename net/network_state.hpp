@@ -1,7 +1,8 @@
 // network_state: the host-level networks overlayd remembers across restarts
 // (mechanics.md 2, file agent_network.json). On Linux only `wg-dedicated`
 // entries are written: a Dedicated service's WireGuard identity and port.
-// Pure data and its JSON form; platform/state_file.hpp does the file I/O.
+// Pure data; platform/state_file_json.hpp is its JSON form and
+// platform/state_file.hpp does the file I/O.
 #pragma once
 
 #include <cstdint>
@@ -48,22 +49,5 @@ struct network_state {
   }
   friend bool operator!=(const network_state& a, const network_state& b) { return !(a == b); }
 };
-
-// serde_json's pretty form of the file: 2-space indent, fields in the
-// spec's order, absent optionals left out, no trailing newline.
-std::string to_state_json(const network_state& state);
-
-struct state_parse {
-  network_state state;
-  // One line per rejected entry ("networks[1].owner: missing field") or a
-  // single line when the document itself is unusable. Values are never
-  // quoted, so key material cannot leak into logs.
-  std::vector<std::string> problems;
-};
-
-// Keeps every good entry (DECISIONS.md 12). Missing `version` is 1, missing
-// `networks` is empty, unknown fields are ignored, `null` optionals are
-// absent.
-state_parse parse_state_json(std::string_view text);
 
 } // namespace overlayd::net

@@ -9,8 +9,8 @@
 #include <set>
 #include <vector>
 
-#include "net/cidr.hpp"
-#include "net/result.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net {
 

@@ -12,8 +12,8 @@
 #include <optional>
 #include <vector>
 
-#include "net/cidr.hpp"
-#include "net/result.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <set>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net {
 

@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "net/cidr.hpp"
-#include "net/result.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net {
 

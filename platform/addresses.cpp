@@ -93,14 +93,11 @@ result<void> delete_address(const std::string& name, const net::cidr& address) {
 
 result<void> flush_addresses(const std::string& name) {
   constexpr const char* op = "flush_addresses";
-  auto sock = rtnl::open_route_socket(op, name);
-  if (!sock)
-    return sock.err();
-  auto link = rtnl::find_link(sock->get(), op, name, name);
+  auto link = rtnl::open_link(op, name, name);
   if (!link)
     return link.err();
   nl_cache* raw = nullptr;
-  if (int err = rtnl_addr_alloc_cache(sock->get(), &raw); err < 0)
+  if (int err = rtnl_addr_alloc_cache(link->socket(), &raw); err < 0)
     return rtnl::failure(op, name, err);
   nl::cache_ptr cache(raw);
   const int index = rtnl_link_get_ifindex(link->get());
@@ -108,7 +105,7 @@ result<void> flush_addresses(const std::string& name) {
     auto* a = reinterpret_cast<rtnl_addr*>(o);
     if (rtnl_addr_get_ifindex(a) != index)
       continue;
-    const int err = rtnl_addr_delete(sock->get(), a, 0);
+    const int err = rtnl_addr_delete(link->socket(), a, 0);
     // Removing an IPv4 primary also removes its secondaries: those are
     // gone by the time their turn comes.
     if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND)

@@ -68,15 +68,12 @@ result<void> create_bridge(const std::string& name) {
 
 result<void> set_bridge_stp(const std::string& name, bool on) {
   constexpr const char* op = "set_bridge_stp";
-  auto sock = rtnl::open_route_socket(op, name);
-  if (!sock)
-    return sock.err();
-  auto link = rtnl::find_link(sock->get(), op, name, name);
+  auto link = rtnl::open_link(op, name, name);
   if (!link)
     return link.err();
   if (!is_bridge(link->get()))
     return rtnl::failure(op, name, "link '" + name + "' is not a bridge");
-  if (int err = send_stp_state(sock->get(), rtnl_link_get_ifindex(link->get()), on); err < 0)
+  if (int err = send_stp_state(link->socket(), rtnl_link_get_ifindex(link->get()), on); err < 0)
     return rtnl::failure(op, name, err);
   return {};
 }
@@ -84,20 +81,17 @@ result<void> set_bridge_stp(const std::string& name, bool on) {
 result<void> add_link_to_bridge(const std::string& link_name, const std::string& bridge_name) {
   constexpr const char* op = "add_link_to_bridge";
   const std::string object = link_name + ", " + bridge_name;
-  auto sock = rtnl::open_route_socket(op, object);
-  if (!sock)
-    return sock.err();
-  auto link = rtnl::find_link(sock->get(), op, object, link_name);
+  auto link = rtnl::open_link(op, object, link_name);
   if (!link)
     return link.err();
-  auto bridge = rtnl::find_link(sock->get(), op, object, bridge_name);
+  auto bridge = rtnl::find_link(link->socket(), op, object, bridge_name);
   if (!bridge)
     return bridge.err();
   nl::link_ptr change(rtnl_link_alloc());
   if (!change)
     return rtnl::failure(op, object, -NLE_NOMEM);
   rtnl_link_set_master(change.get(), rtnl_link_get_ifindex(bridge->get()));
-  if (int err = rtnl_link_change(sock->get(), link->get(), change.get(), 0); err < 0)
+  if (int err = rtnl_link_change(link->socket(), link->get(), change.get(), 0); err < 0)
     return rtnl::failure(op, object, err);
   return {};
 }

@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <string>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <sys/types.h>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

@@ -42,9 +42,9 @@
 #include <utility>
 #include <vector>
 
-#include "net/cidr.hpp"
-#include "net/ip_address.hpp"
-#include "net/result.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/ip_address.hpp"
+#include "net/base/result.hpp"
 #include "platform/command_runner.hpp"
 #include "platform/iptables.hpp"
 #include "platform/sysctl_access.hpp"

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "net/ip_address.hpp"
-#include "net/result.hpp"
+#include "net/base/ip_address.hpp"
+#include "net/base/result.hpp"
 #include "platform/command_runner.hpp"
 
 namespace overlayd::platform {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

@@ -17,15 +17,12 @@ namespace {
 // the link called `name`.
 result<void> change_link(const char* operation, const std::string& name,
                          void (*fill)(rtnl_link*, unsigned), unsigned value) {
-  auto sock = rtnl::open_route_socket(operation, name);
-  if (!sock)
-    return sock.err();
-  auto link = rtnl::find_link(sock->get(), operation, name, name);
+  auto link = rtnl::open_link(operation, name, name);
   if (!link)
     return link.err();
   nl::link_ptr change(rtnl_link_alloc());
   fill(change.get(), value);
-  if (int err = rtnl_link_change(sock->get(), link->get(), change.get(), 0); err < 0)
+  if (int err = rtnl_link_change(link->socket(), link->get(), change.get(), 0); err < 0)
     return rtnl::failure(operation, name, err);
   return {};
 }

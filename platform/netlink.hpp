@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "net/cidr.hpp"
-#include "net/result.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

@@ -10,30 +10,13 @@
 #include <optional>
 #include <system_error>
 #include <thread>
-#include <utility>
 
 namespace overlayd::platform {
-
-netns_handle::netns_handle(netns_handle&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-netns_handle& netns_handle::operator=(netns_handle&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-netns_handle::~netns_handle() {
-  if (fd_ >= 0)
-    ::close(fd_);
-}
 
 result<netns_handle> open_netns(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return make_error("open_netns(" + path + "): " + std::strerror(errno));
+    return os_error(errno, "open_netns(" + path + ")");
   return netns_handle(fd);
 }
 
@@ -71,6 +54,15 @@ result<void> run_in_netns(int netns_fd, const std::function<result<void>()>& wor
     return make_error("run_in_netns(" + object + "): cannot start a thread: " + e.what());
   }
   return std::move(*outcome);
+}
+
+result<void> enter_netns_for_good(const std::string& path) {
+  auto netns = open_netns(path);
+  if (!netns)
+    return netns.err();
+  if (::setns(netns->fd(), CLONE_NEWNET) != 0)
+    return os_error(errno, "setns(" + path + ")");
+  return {};
 }
 
 } // namespace overlayd::platform

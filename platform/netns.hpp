@@ -12,7 +12,8 @@
 #include <functional>
 #include <string>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
+#include "net/base/unique_fd.hpp"
 
 namespace overlayd::platform {
 
@@ -22,17 +23,12 @@ class netns_handle {
 public:
   netns_handle() = default;
   explicit netns_handle(int fd) noexcept : fd_(fd) {}
-  netns_handle(netns_handle&& other) noexcept;
-  netns_handle& operator=(netns_handle&& other) noexcept;
-  netns_handle(const netns_handle&) = delete;
-  netns_handle& operator=(const netns_handle&) = delete;
-  ~netns_handle();
 
-  int fd() const noexcept { return fd_; }
-  bool valid() const noexcept { return fd_ >= 0; }
+  int fd() const noexcept { return fd_.get(); }
+  bool valid() const noexcept { return fd_.valid(); }
 
 private:
-  int fd_ = -1;
+  unique_fd fd_;
 };
 
 // A namespace file: /proc/<pid>/ns/net, /var/run/netns/<name>.
@@ -48,5 +44,10 @@ result<netns_handle> open_netns_of_pid(std::uint32_t pid);
 // the thread cannot enter. An exception escaping `work` becomes an error.
 // The caller keeps ownership of `netns_fd`.
 result<void> run_in_netns(int netns_fd, const std::function<result<void>()>& work);
+
+// Moves the calling thread into the namespace file at `path` for good. Only
+// for threads that serve that namespace alone from then on (the detached
+// actors of a node confined to a namespace, host_access.hpp).
+result<void> enter_netns_for_good(const std::string& path);
 
 } // namespace overlayd::platform

@@ -16,9 +16,9 @@
 #include <set>
 #include <string>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/relay/relay_message.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

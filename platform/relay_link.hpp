@@ -24,9 +24,9 @@
 #include <shared_mutex>
 #include <vector>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/relay/relay_message.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 #include "platform/udp_socket.hpp"
 
 namespace overlayd::platform {

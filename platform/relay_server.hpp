@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <memory>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/relay/relay_key.hpp"
 #include "net/relay/relay_server_state.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

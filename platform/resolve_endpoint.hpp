@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "net/endpoint.hpp"
-#include "net/result.hpp"
+#include "net/base/endpoint.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

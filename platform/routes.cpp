@@ -6,7 +6,7 @@
 #include <netlink/route/route.h>
 #include <sys/socket.h>
 
-#include "net/cidr.hpp"
+#include "net/base/cidr.hpp"
 #include "platform/rtnl_support.hpp"
 
 namespace overlayd::platform {
@@ -70,10 +70,7 @@ result<void> replace_route_via_dev(const net::ip_address& dest, unsigned prefix,
     return make_error("address family mismatch: dest=" + dest.to_string()
                       + " src=" + source->to_string());
   const std::string object = route_object(dest, prefix, dev);
-  auto sock = rtnl::open_route_socket(op, object);
-  if (!sock)
-    return sock.err();
-  auto link = rtnl::find_link(sock->get(), op, object, dev);
+  auto link = rtnl::open_link(op, object, dev);
   if (!link)
     return link.err();
   auto route = main_table_route(op, object, dest, prefix);
@@ -93,7 +90,7 @@ result<void> replace_route_via_dev(const net::ip_address& dest, unsigned prefix,
     return rtnl::failure(op, object, -NLE_NOMEM);
   rtnl_route_nh_set_ifindex(hop, rtnl_link_get_ifindex(link->get()));
   rtnl_route_add_nexthop(route->get(), hop);
-  if (int err = rtnl_route_add(sock->get(), route->get(), NLM_F_CREATE | NLM_F_REPLACE); err < 0)
+  if (int err = rtnl_route_add(link->socket(), route->get(), NLM_F_CREATE | NLM_F_REPLACE); err < 0)
     return rtnl::failure(op, object, err);
   return {};
 }

@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "net/ip_address.hpp"
-#include "net/result.hpp"
+#include "net/base/ip_address.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

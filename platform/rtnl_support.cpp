@@ -64,6 +64,17 @@ result<nl::link_ptr> find_link(nl_sock* sock, std::string_view operation, std::s
   return link;
 }
 
+result<opened_link> open_link(std::string_view operation, std::string_view object,
+                              const std::string& name) {
+  auto sock = open_route_socket(operation, object);
+  if (!sock)
+    return sock.err();
+  auto link = find_link(sock->get(), operation, object, name);
+  if (!link)
+    return link.err();
+  return opened_link{std::move(*sock), std::move(*link)};
+}
+
 nl::addr_ptr to_nl_addr(const net::ip_address& ip, unsigned prefix) {
   const int family = ip.is_v4() ? AF_INET : AF_INET6;
   const unsigned size = ip.is_v4() ? 4 : 16;

@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "net/ip_address.hpp"
-#include "net/result.hpp"
+#include "net/base/ip_address.hpp"
+#include "net/base/result.hpp"
 #include "platform/netlink_handles.hpp"
 
 namespace overlayd::platform::rtnl {
@@ -53,6 +53,17 @@ result<nl::link_ptr> find_link(nl_sock* sock, std::string_view operation, std::s
 // (for the operations where missing counts as done).
 result<nl::link_ptr> find_link_if_present(nl_sock* sock, std::string_view operation,
                                           std::string_view object, const std::string& name);
+
+// A route socket and the link called `name` on it: how most link
+// operations begin.
+struct opened_link {
+  nl::socket_ptr sock;
+  nl::link_ptr link;
+  nl_sock* socket() const { return sock.get(); }
+  rtnl_link* get() const { return link.get(); }
+};
+result<opened_link> open_link(std::string_view operation, std::string_view object,
+                              const std::string& name);
 
 // The address with its prefix length (host bits kept).
 nl::addr_ptr to_nl_addr(const net::ip_address& ip, unsigned prefix);

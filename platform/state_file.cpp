@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "platform/filesystem.hpp"
+#include "platform/state_file_json.hpp"
 
 namespace overlayd::platform {
 
@@ -140,7 +141,7 @@ state_file::load_outcome state_file::load() const {
   if (!content) {
     out.problems.push_back(content.error_message());
   } else {
-    auto parsed = net::parse_state_json(*content);
+    auto parsed = parse_state_json(*content);
     out.state = std::move(parsed.state);
     for (auto& problem : parsed.problems)
       out.problems.push_back("load(" + path_ + "): " + problem);
@@ -161,7 +162,7 @@ result<void> state_file::save(const net::network_state& state) const {
   if (auto made = make_directories(dir, 0700); !made)
     return made;
   auto tmp = path_ + ".tmp";
-  if (auto written = write_private_file(tmp, net::to_state_json(state)); !written) {
+  if (auto written = write_private_file(tmp, to_state_json(state)); !written) {
     ::unlink(tmp.c_str());
     return written;
   }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "net/network_state.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

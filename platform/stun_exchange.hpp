@@ -12,9 +12,9 @@
 #include <mutex>
 #include <vector>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/nat/stun_message.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 #include "platform/udp_socket.hpp"
 
 namespace overlayd::platform {

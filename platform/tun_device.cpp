@@ -20,24 +20,6 @@
 
 namespace overlayd::platform {
 
-tun_device::tun_device(tun_device&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), name_(std::move(other.name_)),
-      offloads_(other.offloads_) {}
-
-tun_device& tun_device::operator=(tun_device&& other) noexcept {
-  if (this != &other) {
-    close();
-    fd_ = std::exchange(other.fd_, -1);
-    name_ = std::move(other.name_);
-    offloads_ = other.offloads_;
-  }
-  return *this;
-}
-
-tun_device::~tun_device() {
-  close();
-}
-
 namespace {
 
 int open_tun(const std::string& name, short flags, std::string& error) {
@@ -69,34 +51,32 @@ result<tun_device> tun_device::create(const std::string& name, bool offloads) {
     // Checksum and TCP (and, from Linux 6.2, UDP) segmentation offload: the
     // kernel may then give us unchecksummed packets and 64 KiB TCP or UDP
     // super-packets, which we finish.
-    device.fd_ = open_tun(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, error);
+    device.fd_.reset(open_tun(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, error));
     const unsigned features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
-    if (device.fd_ >= 0
-        && (::ioctl(device.fd_, TUNSETOFFLOAD, features | TUN_F_USO4 | TUN_F_USO6) == 0
-            || ::ioctl(device.fd_, TUNSETOFFLOAD, features) == 0)) {
+    if (device.fd_.valid()
+        && (::ioctl(device.fd_.get(), TUNSETOFFLOAD, features | TUN_F_USO4 | TUN_F_USO6) == 0
+            || ::ioctl(device.fd_.get(), TUNSETOFFLOAD, features) == 0)) {
       device.offloads_ = true;
       return device;
     }
     device.close(); // a kernel without them: the plain device below
   }
-  device.fd_ = open_tun(name, IFF_TUN | IFF_NO_PI, error);
-  if (device.fd_ < 0)
+  device.fd_.reset(open_tun(name, IFF_TUN | IFF_NO_PI, error));
+  if (!device.fd_.valid())
     return make_error(error);
   return device;
 }
 
 long tun_device::read_packet(std::uint8_t* buffer, std::size_t capacity) noexcept {
-  return ::read(fd_, buffer, capacity);
+  return ::read(fd_.get(), buffer, capacity);
 }
 
 long tun_device::write_packet(const std::uint8_t* packet, std::size_t length) noexcept {
-  return ::write(fd_, packet, length);
+  return ::write(fd_.get(), packet, length);
 }
 
 void tun_device::close() noexcept {
-  if (fd_ >= 0)
-    ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
 }
 
 } // namespace overlayd::platform

@@ -14,24 +14,20 @@
 #include <cstdint>
 #include <string>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
+#include "net/base/unique_fd.hpp"
 
 namespace overlayd::platform {
 
 class tun_device {
 public:
   tun_device() = default;
-  tun_device(tun_device&& other) noexcept;
-  tun_device& operator=(tun_device&& other) noexcept;
-  tun_device(const tun_device&) = delete;
-  tun_device& operator=(const tun_device&) = delete;
-  ~tun_device();
 
   // Names longer than 15 bytes are refused with the transport's error
   // ("Interface name '<n>' exceeds 15 character limit").
   static result<tun_device> create(const std::string& name, bool offloads = false);
 
-  int fd() const noexcept { return fd_; }
+  int fd() const noexcept { return fd_.get(); }
   // Reads and writes carry a virtio_net_hdr (only when offloads were
   // asked for and the kernel took them).
   bool offloads() const noexcept { return offloads_; }
@@ -44,7 +40,7 @@ public:
   void close() noexcept;
 
 private:
-  int fd_ = -1;
+  unique_fd fd_;
   std::string name_;
   bool offloads_ = false;
 };

@@ -46,12 +46,12 @@ bool write_all(int fd, const std::string& text, clock_type::time_point deadline)
 } // namespace
 
 uapi_server::uapi_server(uapi_server&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+    : fd_(std::move(other.fd_)), path_(std::move(other.path_)) {}
 
 uapi_server& uapi_server::operator=(uapi_server&& other) noexcept {
   if (this != &other) {
     close();
-    fd_ = std::exchange(other.fd_, -1);
+    fd_ = std::move(other.fd_);
     path_ = std::move(other.path_);
   }
   return *this;
@@ -84,13 +84,13 @@ result<uapi_server> uapi_server::listen(const std::string& directory,
     return make_error("uapi_listen(" + path + "): " + std::strerror(err));
   }
   uapi_server server;
-  server.fd_ = fd;
+  server.fd_.reset(fd);
   server.path_ = path;
   return server;
 }
 
 void uapi_server::serve_one(const handler& handle, std::chrono::milliseconds patience) {
-  int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  int client = ::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (client < 0)
     return;
   auto deadline = clock_type::now() + patience;
@@ -130,11 +130,10 @@ void uapi_server::serve_one(const handler& handle, std::chrono::milliseconds pat
 }
 
 void uapi_server::close() noexcept {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    ::unlink(path_.c_str());
+  if (fd_.valid()) {
+    fd_.reset();
+    ::unlink(path_.c_str()); // the socket file goes with the socket
   }
-  fd_ = -1;
 }
 
 } // namespace overlayd::platform

@@ -9,7 +9,8 @@
 #include <functional>
 #include <string>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
+#include "net/base/unique_fd.hpp"
 #include "net/wireguard/uapi_protocol.hpp"
 
 namespace overlayd::platform {
@@ -29,7 +30,7 @@ public:
   // Creates the directory, replaces a stale socket file, listens (0600).
   static result<uapi_server> listen(const std::string& directory, const std::string& interface);
 
-  int fd() const noexcept { return fd_; }
+  int fd() const noexcept { return fd_.get(); }
   const std::string& path() const noexcept { return path_; }
 
   // Accepts one connection and answers its requests until the client
@@ -41,7 +42,7 @@ public:
   void close() noexcept;
 
 private:
-  int fd_ = -1;
+  unique_fd fd_;
   std::string path_;
 };
 

@@ -68,21 +68,15 @@ bool operator==(const socket_address& a, const socket_address& b) noexcept {
          && std::memcmp(&a.storage.sin6_addr, &b.storage.sin6_addr, 16) == 0;
 }
 
+// Written out only because the GSO flag is atomic.
 udp_socket::udp_socket(udp_socket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), port_(other.port_), gso_(other.gso_.load()) {}
+    : fd_(std::move(other.fd_)), port_(other.port_), gso_(other.gso_.load()) {}
 
 udp_socket& udp_socket::operator=(udp_socket&& other) noexcept {
-  if (this != &other) {
-    close();
-    fd_ = std::exchange(other.fd_, -1);
-    port_ = other.port_;
-    gso_.store(other.gso_.load());
-  }
+  fd_ = std::move(other.fd_);
+  port_ = other.port_;
+  gso_.store(other.gso_.load());
   return *this;
-}
-
-udp_socket::~udp_socket() {
-  close();
 }
 
 result<udp_socket> udp_socket::bind(const net::ip_address& address, std::uint16_t port) {
@@ -104,7 +98,7 @@ result<udp_socket> udp_socket::bind(const net::ip_address& address, std::uint16_
   socklen_t len = sizeof local;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
   udp_socket s;
-  s.fd_ = fd;
+  s.fd_.reset(fd);
   s.port_ = ntohs(local.sin6_port);
   // UDP GSO (Linux 4.18): the socket accepts the option, so sends may use it.
   int segment = 0;
@@ -115,7 +109,7 @@ result<udp_socket> udp_socket::bind(const net::ip_address& address, std::uint16_
 
 bool udp_socket::enable_gro() noexcept {
   int on = 1;
-  return ::setsockopt(fd_, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+  return ::setsockopt(fd_.get(), SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
 }
 
 namespace {
@@ -154,7 +148,7 @@ int udp_socket::receive_batch(datagram* batch, int count) noexcept {
     m.msg_control = controls[i].bytes;
     m.msg_controllen = sizeof controls[i].bytes;
   }
-  int n = ::recvmmsg(fd_, headers, static_cast<unsigned>(count), MSG_WAITFORONE, nullptr);
+  int n = ::recvmmsg(fd_.get(), headers, static_cast<unsigned>(count), MSG_WAITFORONE, nullptr);
   for (int i = 0; i < n; ++i) {
     batch[i].length = headers[i].msg_len;
     batch[i].segment_size = gro_segment_size(headers[i].msg_hdr);
@@ -240,7 +234,7 @@ int udp_socket::send_batch(const datagram* batch, int count) noexcept {
   int sent_groups = 0;
   int sent = 0;
   while (sent_groups < group_count) {
-    int n = ::sendmmsg(fd_, headers + sent_groups,
+    int n = ::sendmmsg(fd_.get(), headers + sent_groups,
                        static_cast<unsigned>(group_count - sent_groups), 0);
     if (n < 0) {
       if (errno == EINTR)
@@ -260,14 +254,12 @@ int udp_socket::send_batch(const datagram* batch, int count) noexcept {
 }
 
 void udp_socket::shutdown_reads() noexcept {
-  if (fd_ >= 0)
-    ::shutdown(fd_, SHUT_RD);
+  if (fd_.valid())
+    ::shutdown(fd_.get(), SHUT_RD);
 }
 
 void udp_socket::close() noexcept {
-  if (fd_ >= 0)
-    ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
 }
 
 } // namespace overlayd::platform

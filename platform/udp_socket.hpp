@@ -11,8 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "net/endpoint.hpp"
-#include "net/result.hpp"
+#include "net/base/endpoint.hpp"
+#include "net/base/result.hpp"
+#include "net/base/unique_fd.hpp"
 
 namespace overlayd::platform {
 
@@ -58,7 +59,6 @@ public:
   udp_socket& operator=(udp_socket&& other) noexcept;
   udp_socket(const udp_socket&) = delete;
   udp_socket& operator=(const udp_socket&) = delete;
-  ~udp_socket();
 
   // Binds `address` (unspecified: every address) on `port` (0: any). The
   // socket is blocking; close() or shutdown_reads() wakes a blocked reader.
@@ -71,7 +71,7 @@ public:
   // Sends every datagram on its own from now on (no UDP GSO).
   void disable_gso() noexcept { gso_.store(false); }
 
-  int fd() const noexcept { return fd_; }
+  int fd() const noexcept { return fd_.get(); }
   std::uint16_t port() const noexcept { return port_; }
 
   // Waits for at least one datagram, then takes what is queued, up to
@@ -87,7 +87,7 @@ public:
   void close() noexcept;
 
 private:
-  int fd_ = -1;
+  unique_fd fd_;
   std::uint16_t port_ = 0;
   std::atomic<bool> gso_{false}; // send runs to one peer as one UDP GSO message
 };

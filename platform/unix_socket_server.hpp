@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 #include "platform/command_runner.hpp"
 
 namespace overlayd::platform {

@@ -48,10 +48,7 @@ result<void> move_link_into_netns_and_rename(const std::string& link, int netns_
   const std::string object = link + ", " + new_name;
   if (auto valid = rtnl::check_link_name(op, object, new_name); !valid)
     return valid;
-  auto sock = rtnl::open_route_socket(op, object);
-  if (!sock)
-    return sock.err();
-  auto current = rtnl::find_link(sock->get(), op, object, link);
+  auto current = rtnl::open_link(op, object, link);
   if (!current)
     return current.err();
   nl::link_ptr change(rtnl_link_alloc());
@@ -65,7 +62,7 @@ result<void> move_link_into_netns_and_rename(const std::string& link, int netns_
   // libnl builds RTM_NEWLINK (and rtnl_link_change would retry as
   // RTM_SETLINK only on EOPNOTSUPP); the spec's one message is RTM_SETLINK.
   nlmsg_hdr(raw)->nlmsg_type = RTM_SETLINK;
-  if (int err = nl_send_sync(sock->get(), raw); err < 0) // frees the message
+  if (int err = nl_send_sync(current->socket(), raw); err < 0) // frees the message
     return rtnl::failure(op, object, err);
   return {};
 }

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::platform {
 

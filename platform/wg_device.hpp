@@ -16,10 +16,10 @@
 #include <optional>
 #include <string>
 
-#include "net/endpoint.hpp"
-#include "net/ip_address.hpp"
+#include "net/base/endpoint.hpp"
+#include "net/base/ip_address.hpp"
 #include "net/relay/relay_message.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 #include "net/wireguard/timing.hpp"
 #include "net/wireguard/uapi_protocol.hpp"
 

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "net/cidr.hpp"
-#include "net/result.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/result.hpp"
 #include "net/wireguard/keys.hpp"
 #include "platform/wg_device.hpp"
 

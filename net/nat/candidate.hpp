@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "messages/nested_types.hpp"
-#include "net/endpoint.hpp"
-#include "net/result.hpp"
+#include "net/base/endpoint.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net::nat {
 

@@ -15,7 +15,7 @@
 #include <optional>
 #include <vector>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/nat/candidate.hpp"
 
 namespace overlayd::net::nat {

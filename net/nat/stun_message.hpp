@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "net/endpoint.hpp"
-#include "net/result.hpp"
+#include "net/base/endpoint.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net::nat {
 

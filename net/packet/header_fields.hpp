@@ -1,35 +1,22 @@
 // header_fields: where the fields that offloads touch sit in IPv4 (RFC 791),
-// IPv6 (RFC 8200), TCP (RFC 9293) and UDP (RFC 768) headers, and big-endian
-// loads and stores for them. Internal to net/packet: the split and coalesce
-// code read the same fields, and naming the offsets once keeps both honest.
+// IPv6 (RFC 8200), TCP (RFC 9293) and UDP (RFC 768) headers. Internal to
+// net/packet: the split and coalesce code read the same fields, and naming
+// the offsets once keeps both honest.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "net/base/byte_order.hpp"
+
 namespace overlayd::net::packet::header_fields {
 
-// -- byte order --
+// -- byte order (net/base/byte_order.hpp) --
 
-inline std::uint16_t load_be16(const std::uint8_t* p) noexcept {
-  return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
-
-inline std::uint32_t load_be32(const std::uint8_t* p) noexcept {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
-inline void store_be16(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-
-inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
+using overlayd::load_be16;
+using overlayd::load_be32;
+using overlayd::store_be16;
+using overlayd::store_be32;
 
 // -- IPv4 --
 inline constexpr std::size_t ipv4_min_header = 20;

@@ -17,9 +17,9 @@
 #include <variant>
 #include <vector>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/relay/relay_key.hpp"
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net::relay {
 

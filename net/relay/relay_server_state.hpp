@@ -23,7 +23,7 @@
 #include <optional>
 #include <vector>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/relay/relay_key.hpp"
 #include "net/relay/relay_message.hpp"
 

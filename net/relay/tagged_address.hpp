@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "net/endpoint.hpp"
-#include "net/result.hpp"
+#include "net/base/endpoint.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net::relay {
 

@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <array>
 
+#include "net/base/byte_order.hpp"
+
 namespace overlayd::net::wg {
 
 namespace {
 
 constexpr std::uint64_t ones = ~std::uint64_t{0};
-
-std::uint64_t load_be64(const std::uint8_t* p) noexcept {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v = (v << 8) | p[i];
-  return v;
-}
 
 // -- key arithmetic --------------------------------------------------------
 // Templates only so that they can take the class's private key type.

@@ -18,8 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "net/cidr.hpp"
-#include "net/ip_address.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/ip_address.hpp"
 
 namespace overlayd::net::wg {
 

@@ -25,7 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/wireguard/allowed_ips.hpp"
 #include "net/wireguard/cookie.hpp"
 #include "net/wireguard/handshake.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/result.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net::wg {
 

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "net/base/byte_order.hpp"
+
 namespace overlayd::net::wg {
 
 // The first four bytes are the type as a little-endian u32: one type byte
@@ -71,24 +73,10 @@ static_assert(response::mac1 == response::size - macs_size);
 static_assert(initiation::encrypted_timestamp + tai64n_size + aead_tag_size == initiation::mac1);
 static_assert(response::encrypted_nothing + aead_tag_size == response::mac1);
 
-inline std::uint32_t load_le32(const std::uint8_t* p) noexcept {
-  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16
-         | std::uint32_t{p[3]} << 24;
-}
-
-inline std::uint64_t load_le64(const std::uint8_t* p) noexcept {
-  return std::uint64_t{load_le32(p)} | std::uint64_t{load_le32(p + 4)} << 32;
-}
-
-inline void store_le32(std::uint8_t* p, std::uint32_t v) noexcept {
-  for (int i = 0; i < 4; ++i)
-    p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-
-inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
-  for (int i = 0; i < 8; ++i)
-    p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
+using overlayd::load_le32;
+using overlayd::load_le64;
+using overlayd::store_le32;
+using overlayd::store_le64;
 
 // The type word of a received datagram, or 0 when it is shorter than four
 // bytes. Callers still check the exact length for the type they expect.

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 
 namespace overlayd::net::wg {
 

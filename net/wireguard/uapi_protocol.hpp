@@ -21,9 +21,9 @@
 #include <string_view>
 #include <vector>
 
-#include "net/cidr.hpp"
-#include "net/endpoint.hpp"
-#include "net/result.hpp"
+#include "net/base/cidr.hpp"
+#include "net/base/endpoint.hpp"
+#include "net/base/result.hpp"
 #include "net/wireguard/keys.hpp"
 
 namespace overlayd::net::wg {

@@ -44,10 +44,8 @@ namespace platform = overlayd::platform;
 namespace {
 
 #define SKIP_UNLESS_ROOT()                                                                         \
-  if (!overlayd::testing::running_as_root()) {                                                     \
-    WARN("skipped: needs root (network namespaces)");                                              \
-    return;                                                                                        \
-  }
+  if (!overlayd::testing::root_or_skip("network namespaces"))                                      \
+  return
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -39,10 +39,8 @@ std::string host_snapshot(const network_namespace& node) {
 } // namespace
 
 TEST_CASE("containers attach to a service bridge and reach each other", "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces)");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   network_namespace node("attach-node");
   REQUIRE(node.ok());
   const auto before = host_snapshot(node);
@@ -108,10 +106,8 @@ TEST_CASE("containers attach to a service bridge and reach each other", "[integr
 
 TEST_CASE("join_global adds eth1; isolation fences members; teardown restores the host",
           "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces)");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   network_namespace node("iso-node");
   REQUIRE(node.ok());
   REQUIRE(node.run("iptables -P FORWARD DROP") == 0); // a strict host, as with UFW
@@ -163,10 +159,8 @@ TEST_CASE("join_global adds eth1; isolation fences members; teardown restores th
 }
 
 TEST_CASE("the last ephemeral container out takes its service down", "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces)");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   network_namespace node("ephem-node");
   REQUIRE(node.ok());
   temp_dir dir;
@@ -186,10 +180,8 @@ TEST_CASE("the last ephemeral container out takes its service down", "[integrati
 }
 
 TEST_CASE("prune reclaims orphan bridges only", "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces)");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   network_namespace node("prune-node");
   REQUIRE(node.ok());
   temp_dir dir;

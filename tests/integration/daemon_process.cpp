@@ -14,16 +14,6 @@
 
 namespace overlayd::testing {
 
-temp_dir::temp_dir() {
-  char pattern[] = "/tmp/overlayd-test-XXXXXX";
-  path_ = ::mkdtemp(pattern);
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 daemon_process::daemon_process(const std::string& dir, std::vector<std::string> extra_args,
                                const network_namespace* ns)
   : daemon_process(dir + "/run/overlayd.sock",

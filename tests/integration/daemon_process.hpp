@@ -9,18 +9,11 @@
 #include <vector>
 
 #include "netns.hpp"
+#include "scratch_dir.hpp"
 
 namespace overlayd::testing {
 
-class temp_dir {
-public:
-  temp_dir();
-  ~temp_dir();
-  const std::string& path() const { return path_; }
-
-private:
-  std::string path_;
-};
+using temp_dir = scratch_dir;
 
 class daemon_process {
 public:

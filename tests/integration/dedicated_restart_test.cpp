@@ -40,10 +40,8 @@ std::string read_all(const std::string& path) {
 
 TEST_CASE("a dedicated service keeps its key, port and interface across restarts",
           "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   network_namespace ns("dedicated");
   REQUIRE(ns.ok());
   temp_dir dir;

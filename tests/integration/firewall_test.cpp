@@ -19,7 +19,7 @@
 #include "platform/command_runner.hpp"
 #include "platform/firewall.hpp"
 #include "platform/sysctl_access.hpp"
-#include "../unit/fake_sysctls.hpp"
+#include "fake_sysctls.hpp"
 
 using overlayd::result;
 using overlayd::net::cidr;
@@ -99,10 +99,8 @@ std::string trimmed(std::string text) {
 }
 
 bool can_run_iptables() {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, iptables)");
+  if (!overlayd::testing::root_or_skip("network namespaces, iptables"))
     return false;
-  }
   if (platform::find_program("iptables").empty() || platform::find_program("ip6tables").empty()) {
     WARN("skipped: iptables/ip6tables are not installed (scripts/setup.sh installs iptables)");
     return false;
@@ -400,8 +398,9 @@ TEST_CASE("firewall: the br_netfilter switch is restored by the object that set 
     platform::process_runner runner;
     platform::proc_sysctl sysctls;
     platform::firewall fw(runner, sysctls);
-    fw.ensure_member_isolation("n", ip("10.200.0.5"), {}, ip("10.200.0.1"),
-                               *cidr::parse("10.200.0.0/16"));
+    CHECK(fw.ensure_member_isolation("n", ip("10.200.0.5"), {}, ip("10.200.0.1"),
+                                     *cidr::parse("10.200.0.0/16"))
+            .ok());
     during = trimmed(*sysctls.read("net.bridge.bridge-nf-call-iptables"));
     fw.remove_overlay_isolation();
     after = trimmed(*sysctls.read("net.bridge.bridge-nf-call-iptables"));

@@ -6,7 +6,7 @@
 
 #include "app/client_connection.hpp"
 #include "overlay_fixtures.hpp"
-#include "net/cidr.hpp"
+#include "net/base/cidr.hpp"
 #include "netns.hpp"
 #include "tcp_stream_check.hpp"
 
@@ -18,10 +18,8 @@ namespace msg = overlayd::msg;
 
 TEST_CASE("ipv6: two daemons carry an IPv6 cluster over an IPv6 underlay",
           "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   overlay_node a("v6-a");
   overlay_node b("v6-b");
   REQUIRE(a.daemon.started());

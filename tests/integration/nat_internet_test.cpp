@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "nat_internet.hpp"
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "platform/wg_device.hpp"
 
 using namespace overlayd;
@@ -132,10 +132,8 @@ const char* name_of(nat_mapping mapping) {
 } // namespace
 
 TEST_CASE("nat internet: namespaces behave like a home router's NAT", "[integration][root][nat]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN, iptables)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN, iptables"))
     return;
-  }
   const nat_mapping mapping = GENERATE(nat_mapping::endpoint_independent, nat_mapping::symmetric);
   INFO("mapping: " << name_of(mapping));
   nat_internet net(mapping);
@@ -254,10 +252,8 @@ TEST_CASE("nat internet: namespaces behave like a home router's NAT", "[integrat
 }
 
 TEST_CASE("nat internet: leaves nothing behind", "[integration][root][nat]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces)");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   std::vector<std::string> names;
   {
     nat_internet net(nat_mapping::endpoint_independent);

@@ -184,10 +184,8 @@ struct nat_scenario {
 
 TEST_CASE("nat: behind endpoint-independent NATs the nodes punch a hole and ping",
           "[integration][root][nat]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN, iptables)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN, iptables"))
     return;
-  }
   nat_scenario net(nat_mapping::endpoint_independent);
   // Each node sees itself as its router's public address, at its own port
   // (the binding request left from the WireGuard socket).
@@ -235,10 +233,8 @@ TEST_CASE("nat: behind endpoint-independent NATs the nodes punch a hole and ping
 
 TEST_CASE("nat: behind symmetric NATs the nodes fall back to the relay and ping",
           "[integration][root][nat]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN, iptables)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN, iptables"))
     return;
-  }
   nat_scenario net(nat_mapping::symmetric);
   auto srflx_a = net.a->candidate("server-reflexive");
   REQUIRE(srflx_a);
@@ -263,10 +259,8 @@ TEST_CASE("nat: behind symmetric NATs the nodes fall back to the relay and ping"
 
 TEST_CASE("nat: wrong relay credential, silent STUN server, unreachable peer",
           "[integration][root][nat]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN, iptables)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN, iptables"))
     return;
-  }
   nat_internet internet(nat_mapping::endpoint_independent);
   REQUIRE(internet.ok());
   REQUIRE(internet.start_coturn(3478));
@@ -339,10 +333,8 @@ void measure_path(nat_mapping mapping, const char* expected, const char* label) 
 
 // Hidden: run by tools/nat_bench.sh, never by the test suite.
 TEST_CASE("nat bench: connect time and throughput, punched and relayed", "[.][nat-bench]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   measure_path(nat_mapping::endpoint_independent, "hole-punched", "cone NATs");
   measure_path(nat_mapping::symmetric, "relayed", "symmetric NATs (relay)");
 }

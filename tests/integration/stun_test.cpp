@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 #include "netns.hpp"
 #include "platform/wg_device.hpp"
 
@@ -56,10 +56,8 @@ std::string unique_name(const char* prefix) {
 
 TEST_CASE("stun: coturn sees the WireGuard socket's own address and port",
           "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   network_namespace node("stun-node");
   network_namespace server("stun-server");
   REQUIRE(node.ok());
@@ -82,10 +80,8 @@ TEST_CASE("stun: coturn sees the WireGuard socket's own address and port",
 
 TEST_CASE("stun: over IPv6 coturn sees the socket's IPv6 address and port",
           "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   network_namespace node("stun6-node");
   network_namespace server("stun6-server");
   REQUIRE(node.ok());

@@ -23,10 +23,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 TEST_CASE("tun device: created, addressed, routed, up; gone when closed",
           "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces)");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   network_namespace ns("tun");
   REQUIRE(ns.ok());
   ns.enter([&] {
@@ -60,10 +58,8 @@ TEST_CASE("tun device: created, addressed, routed, up; gone when closed",
 }
 
 TEST_CASE("egress: the default route's physical link and its address", "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces)");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   network_namespace ns("egress");
   REQUIRE(ns.ok());
   REQUIRE(ns.run("ip link add veth-x type veth peer name veth-y && ip link set veth-x up && "
@@ -101,10 +97,8 @@ TEST_CASE("egress: virtual interface names", "[integration]") {
 }
 
 TEST_CASE("host candidates: the egress address at the WireGuard port", "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces)");
+  if (!overlayd::testing::root_or_skip("network namespaces"))
     return;
-  }
   network_namespace ns("hostcand");
   REQUIRE(ns.ok());
   ns.enter([&] { CHECK(platform::gather_host_candidates(51820).empty()); });

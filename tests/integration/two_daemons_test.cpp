@@ -85,10 +85,8 @@ void check_streams(const overlay_node& a, const overlay_node& b, std::size_t byt
 } // namespace
 
 TEST_CASE("two overlayd daemons build a tunnel through their sockets", "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   overlay_node a("two-a");
   overlay_node b("two-b");
   auto t = build_tunnel(a, b);
@@ -136,10 +134,8 @@ TEST_CASE("two overlayd daemons build a tunnel through their sockets", "[integra
 
 TEST_CASE("with --no-offloads the daemons carry traffic one packet per call",
           "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   // The path a kernel without offloads takes, and the way out when a
   // kernel's offloads misbehave.
   overlay_node a("plain-a", {"--no-offloads"});

@@ -6,7 +6,7 @@
 #include "app/client_connection.hpp"
 #include "daemon_process.hpp"
 #include "overlay_fixtures.hpp"
-#include "net/cidr.hpp"
+#include "net/base/cidr.hpp"
 #include "netns.hpp"
 
 using overlayd::app::client_connection;
@@ -20,10 +20,8 @@ using overlayd::testing::container;
 using node = overlayd::testing::overlay_node;
 
 TEST_CASE("a container reaches its service's container on another node", "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   node one("n1");
   node two("n2");
   REQUIRE(one.daemon.started());
@@ -93,10 +91,8 @@ TEST_CASE("a container reaches its service's container on another node", "[integ
 
 TEST_CASE("a Dedicated service's containers talk across nodes through its own device",
           "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   node one("d1");
   node two("d2");
   REQUIRE(one.daemon.started());

@@ -38,7 +38,7 @@ std::unique_ptr<platform::wg_device> device_in(const network_namespace& ns,
     platform::wg_device_options options;
     options.timing = timing;
     options.interface = name;
-    options.uapi_directory = "/var/run/wireguard"; // where stock `wg` looks
+    options.uapi_directory = ns.run_dir() + "/wireguard"; // where `wg` in ns looks
     auto made = platform::wg_device::create(options);
     REQUIRE(made.ok());
     device = std::move(*made);
@@ -61,10 +61,8 @@ std::unique_ptr<platform::wg_device> device_in(const network_namespace& ns,
 } // namespace
 
 TEST_CASE("wireguard interop: overlayd device <-> stock wireguard-go", "[integration][root]") {
-  if (!overlayd::testing::running_as_root()) {
-    WARN("skipped: needs root (network namespaces, TUN)");
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  }
   network_namespace ours("wgo-a");
   network_namespace theirs("wgo-b");
   REQUIRE(ours.ok());

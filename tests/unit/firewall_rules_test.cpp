@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_sysctls.hpp"
+#include "support/fake_sysctls.hpp"
 #include "platform/firewall.hpp"
 #include "platform/iptables.hpp"
 

@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "platform/forwarding.hpp"
-#include "fake_sysctls.hpp"
+#include "support/fake_sysctls.hpp"
+#include "support/scratch_dir.hpp"
 #include "platform/sysctl_access.hpp"
 
 namespace platform = overlayd::platform;
@@ -21,20 +22,7 @@ namespace {
 
 using recording_sysctls = overlayd::testing::fake_sysctls;
 
-struct sysctl_dir {
-  std::string path;
-  sysctl_dir() {
-    char name[] = "/tmp/overlayd-sysctl-test-XXXXXX";
-    REQUIRE(::mkdtemp(name) != nullptr);
-    path = name;
-  }
-  ~sysctl_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  sysctl_dir(const sysctl_dir&) = delete;
-  sysctl_dir& operator=(const sysctl_dir&) = delete;
-};
+using sysctl_dir = overlayd::testing::scratch_dir;
 
 std::string contents(const std::string& path) {
   std::ifstream in(path);
@@ -146,26 +134,26 @@ TEST_CASE("forwarding: keys for device names with dots use the slash form", "[fo
 
 TEST_CASE("proc_sysctl reads raw values and writes in place under its root", "[forwarding]") {
   sysctl_dir root;
-  std::filesystem::create_directories(root.path + "/net/ipv4");
-  std::filesystem::create_directories(root.path + "/net/ipv6/conf/eth0.100");
-  std::ofstream(root.path + "/net/ipv4/ip_forward") << "0\n";
-  std::ofstream(root.path + "/net/ipv6/conf/eth0.100/forwarding") << "0\n";
-  platform::proc_sysctl sysctls(root.path);
+  std::filesystem::create_directories(root.path() + "/net/ipv4");
+  std::filesystem::create_directories(root.path() + "/net/ipv6/conf/eth0.100");
+  std::ofstream(root.path() + "/net/ipv4/ip_forward") << "0\n";
+  std::ofstream(root.path() + "/net/ipv6/conf/eth0.100/forwarding") << "0\n";
+  platform::proc_sysctl sysctls(root.path());
 
   auto value = sysctls.read("net.ipv4.ip_forward");
   REQUIRE(value.ok());
   CHECK(*value == "0\n");
   REQUIRE(sysctls.write("net.ipv4.ip_forward", "1").ok());
-  CHECK(contents(root.path + "/net/ipv4/ip_forward") == "1");
+  CHECK(contents(root.path() + "/net/ipv4/ip_forward") == "1");
   REQUIRE(sysctls.write(platform::ipv6_forwarding_key("eth0.100"), "1").ok());
-  CHECK(contents(root.path + "/net/ipv6/conf/eth0.100/forwarding") == "1");
+  CHECK(contents(root.path() + "/net/ipv6/conf/eth0.100/forwarding") == "1");
 
   // A key the kernel does not offer is an error, never a new file.
   auto missing = sysctls.write("net.ipv6.conf.nope.forwarding", "1");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error_message()
         == "write_sysctl(net.ipv6.conf.nope.forwarding): No such file or directory");
-  CHECK_FALSE(std::filesystem::exists(root.path + "/net/ipv6/conf/nope"));
+  CHECK_FALSE(std::filesystem::exists(root.path() + "/net/ipv6/conf/nope"));
   auto unreadable = sysctls.read("net.bridge.bridge-nf-call-iptables");
   REQUIRE_FALSE(unreadable.ok());
   CHECK(unreadable.error_message()

@@ -9,32 +9,20 @@
 #include <sstream>
 #include <string>
 
+#include "support/scratch_dir.hpp"
 #include "net/network_state.hpp"
 #include "platform/state_file.hpp"
+#include "platform/state_file_json.hpp"
 
 using overlayd::net::network_entry;
 using overlayd::net::network_state;
-using overlayd::net::parse_state_json;
-using overlayd::net::to_state_json;
+using overlayd::platform::parse_state_json;
+using overlayd::platform::to_state_json;
 using overlayd::platform::state_file;
 
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/overlayd-state-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
+using temp_dir = overlayd::testing::scratch_dir;
 
 network_entry dedicated(const std::string& service, std::uint16_t port) {
   network_entry e;
@@ -199,14 +187,14 @@ TEST_CASE("state: an unparsable document gives no entries and one problem", "[st
 
 TEST_CASE("state file: save then load gives the same state", "[state]") {
   temp_dir dir;
-  state_file file(dir.path + "/data/sub/agent_network.json");
+  state_file file(dir.path() + "/data/sub/agent_network.json");
   network_state state;
   state.networks = {dedicated("web", 51421), dedicated("db", 51422)};
   auto saved = file.save(state);
   REQUIRE(saved.ok());
-  CHECK(mode_of(dir.path + "/data/sub/agent_network.json") == 0600);
-  CHECK(mode_of(dir.path + "/data/sub") == 0700);
-  CHECK_FALSE(exists(dir.path + "/data/sub/agent_network.json.tmp"));
+  CHECK(mode_of(dir.path() + "/data/sub/agent_network.json") == 0600);
+  CHECK(mode_of(dir.path() + "/data/sub") == 0700);
+  CHECK_FALSE(exists(dir.path() + "/data/sub/agent_network.json.tmp"));
   CHECK(read_all(file.path()) == to_state_json(state));
 
   auto loaded = file.load();
@@ -217,7 +205,7 @@ TEST_CASE("state file: save then load gives the same state", "[state]") {
 
 TEST_CASE("state file: mode is 0600 even over existing 0644 files", "[state]") {
   temp_dir dir;
-  auto path = dir.path + "/agent_network.json";
+  auto path = dir.path() + "/agent_network.json";
   write_all(path, "{}", 0644);
   write_all(path + ".tmp", "stale", 0644);
   state_file file(path);
@@ -228,7 +216,7 @@ TEST_CASE("state file: mode is 0600 even over existing 0644 files", "[state]") {
 
 TEST_CASE("state file: a missing file is an empty state without problems", "[state]") {
   temp_dir dir;
-  auto loaded = state_file(dir.path + "/nothing/agent_network.json").load();
+  auto loaded = state_file(dir.path() + "/nothing/agent_network.json").load();
   CHECK(loaded.problems.empty());
   CHECK(loaded.state == network_state{});
   CHECK_FALSE(loaded.corrupt_copy.has_value());
@@ -236,7 +224,7 @@ TEST_CASE("state file: a missing file is an empty state without problems", "[sta
 
 TEST_CASE("state file: corrupt files are kept aside, never overwritten", "[state]") {
   temp_dir dir;
-  auto path = dir.path + "/agent_network.json";
+  auto path = dir.path() + "/agent_network.json";
   state_file file(path);
 
   write_all(path, "{ this is not json");
@@ -260,7 +248,7 @@ TEST_CASE("state file: corrupt files are kept aside, never overwritten", "[state
 
 TEST_CASE("state file: one bad entry keeps the good ones and the file aside", "[state]") {
   temp_dir dir;
-  auto path = dir.path + "/agent_network.json";
+  auto path = dir.path() + "/agent_network.json";
   network_state good;
   good.networks = {dedicated("a", 51421), dedicated("c", 51423)};
   auto text = to_state_json(good);
@@ -287,7 +275,7 @@ TEST_CASE("state file: one bad entry keeps the good ones and the file aside", "[
 TEST_CASE("state file: errors name the operation and the path", "[state]") {
   temp_dir dir;
   // The target is a directory, so the final rename fails.
-  auto path = dir.path + "/agent_network.json";
+  auto path = dir.path() + "/agent_network.json";
   REQUIRE(::mkdir(path.c_str(), 0700) == 0);
   REQUIRE(::mkdir((path + "/child").c_str(), 0700) == 0);
   network_state state;
@@ -299,7 +287,7 @@ TEST_CASE("state file: errors name the operation and the path", "[state]") {
   CHECK_FALSE(exists(path + ".tmp"));
 
   // The parent is a regular file.
-  auto blocker = dir.path + "/file";
+  auto blocker = dir.path() + "/file";
   write_all(blocker, "x");
   auto blocked = state_file(blocker + "/agent_network.json").save(state);
   REQUIRE_FALSE(blocked.ok());

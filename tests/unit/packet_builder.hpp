@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "net/base/byte_order.hpp"
 #include "net/packet/virtio_net_hdr.hpp"
 
 namespace overlayd::testing {
@@ -24,19 +25,6 @@ inline std::uint32_t naive_sum(const std::uint8_t* p, std::size_t n, std::uint32
   while (sum >> 16)
     sum = (sum & 0xffff) + (sum >> 16);
   return sum;
-}
-
-inline std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-inline std::uint32_t be32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
-inline void put16(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-inline void put32(std::uint8_t* p, std::uint32_t v) {
-  put16(p, v >> 16);
-  put16(p + 2, v);
 }
 
 inline bool is_v6(const std::uint8_t* p) { return (p[0] >> 4) == 6; }
@@ -98,8 +86,8 @@ inline bytes make_tcp(const tcp_spec& s, const bytes& payload) {
   bytes p(ihl + thl + payload.size(), 0);
   std::uint8_t* ip = p.data();
   if (s.v6) {
-    put32(ip, 6u << 28 | std::uint32_t{s.tos} << 20 | (s.flow_label & 0xfffff));
-    put16(ip + 4, static_cast<std::uint32_t>(p.size() - 40));
+    overlayd::store_be32(ip, 6u << 28 | std::uint32_t{s.tos} << 20 | (s.flow_label & 0xfffff));
+    overlayd::store_be16(ip + 4, static_cast<std::uint32_t>(p.size() - 40));
     ip[6] = 6;
     ip[7] = s.ttl;
     const std::uint8_t src[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, s.src_last};
@@ -109,31 +97,31 @@ inline bytes make_tcp(const tcp_spec& s, const bytes& payload) {
   } else {
     ip[0] = static_cast<std::uint8_t>(0x40 | (ihl / 4));
     ip[1] = s.tos;
-    put16(ip + 2, static_cast<std::uint32_t>(p.size()));
-    put16(ip + 4, s.ip_id);
-    put16(ip + 6, s.df ? 0x4000 : 0);
+    overlayd::store_be16(ip + 2, static_cast<std::uint32_t>(p.size()));
+    overlayd::store_be16(ip + 4, s.ip_id);
+    overlayd::store_be16(ip + 6, s.df ? 0x4000 : 0);
     ip[8] = s.ttl;
     ip[9] = 6;
     const std::uint8_t addrs[8] = {10, 7, 0, s.src_last, 10, 7, 1, 2};
     std::memcpy(ip + 12, addrs, 8);
     for (std::size_t i = 20; i < ihl; ++i)
       ip[i] = i + 1 == ihl ? 0 : 1; // NOPs, then EOL
-    put16(ip + 10, static_cast<std::uint16_t>(~naive_sum(ip, ihl)));
+    overlayd::store_be16(ip + 10, static_cast<std::uint16_t>(~naive_sum(ip, ihl)));
   }
   std::uint8_t* th = ip + ihl;
-  put16(th, s.src_port);
-  put16(th + 2, s.dst_port);
-  put32(th + 4, s.seq);
-  put32(th + 8, s.ack);
+  overlayd::store_be16(th, s.src_port);
+  overlayd::store_be16(th + 2, s.dst_port);
+  overlayd::store_be32(th + 4, s.seq);
+  overlayd::store_be32(th + 8, s.ack);
   th[12] = static_cast<std::uint8_t>((thl / 4) << 4);
   th[13] = s.flags;
-  put16(th + 14, s.window);
+  overlayd::store_be16(th + 14, s.window);
   if (s.timestamps) {
     const std::uint8_t ts[12] = {1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
     std::memcpy(th + 20, ts, 12);
   }
   std::copy(payload.begin(), payload.end(), th + thl);
-  put16(th + 16, static_cast<std::uint16_t>(~naive_sum(th, thl + payload.size(),
+  overlayd::store_be16(th + 16, static_cast<std::uint16_t>(~naive_sum(th, thl + payload.size(),
                                                        naive_pseudo_sum(ip, 6, thl + payload.size()))));
   return p;
 }
@@ -142,7 +130,7 @@ inline bytes make_tcp(const tcp_spec& s, const bytes& payload) {
 // NEEDS_CSUM: the folded pseudo-header sum over the whole TCP length.
 inline void set_partial_checksum(bytes& p, std::uint8_t protocol, std::size_t csum_offset) {
   const std::size_t ihl = ip_header_len(p.data());
-  put16(p.data() + ihl + csum_offset, naive_pseudo_sum(p.data(), protocol, p.size() - ihl));
+  overlayd::store_be16(p.data() + ihl + csum_offset, naive_pseudo_sum(p.data(), protocol, p.size() - ihl));
 }
 
 // A super-packet and the virtio_net_hdr the kernel would put in front of it.
@@ -170,7 +158,7 @@ inline bytes make_udp(bool v6, const bytes& payload) {
   std::uint8_t* ip = p.data();
   if (v6) {
     ip[0] = 0x60;
-    put16(ip + 4, static_cast<std::uint32_t>(p.size() - 40));
+    overlayd::store_be16(ip + 4, static_cast<std::uint32_t>(p.size() - 40));
     ip[6] = 17;
     ip[7] = 64;
     ip[8] = 0xfd;
@@ -179,23 +167,23 @@ inline bytes make_udp(bool v6, const bytes& payload) {
     ip[39] = 2;
   } else {
     ip[0] = 0x45;
-    put16(ip + 2, static_cast<std::uint32_t>(p.size()));
-    put16(ip + 4, 0x4242);
-    put16(ip + 6, 0x4000);
+    overlayd::store_be16(ip + 2, static_cast<std::uint32_t>(p.size()));
+    overlayd::store_be16(ip + 4, 0x4242);
+    overlayd::store_be16(ip + 6, 0x4000);
     ip[8] = 64;
     ip[9] = 17;
     const std::uint8_t addrs[8] = {10, 7, 0, 1, 10, 7, 1, 2};
     std::memcpy(ip + 12, addrs, 8);
-    put16(ip + 10, static_cast<std::uint16_t>(~naive_sum(ip, 20)));
+    overlayd::store_be16(ip + 10, static_cast<std::uint16_t>(~naive_sum(ip, 20)));
   }
   std::uint8_t* uh = ip + ihl;
-  put16(uh, 51820);
-  put16(uh + 2, 53);
-  put16(uh + 4, static_cast<std::uint32_t>(8 + payload.size()));
+  overlayd::store_be16(uh, 51820);
+  overlayd::store_be16(uh + 2, 53);
+  overlayd::store_be16(uh + 4, static_cast<std::uint32_t>(8 + payload.size()));
   std::copy(payload.begin(), payload.end(), uh + 8);
   std::uint16_t c = static_cast<std::uint16_t>(~naive_sum(uh, 8 + payload.size(),
                                                            naive_pseudo_sum(ip, 17, 8 + payload.size())));
-  put16(uh + 6, c == 0 ? 0xffff : c);
+  overlayd::store_be16(uh + 6, c == 0 ? 0xffff : c);
   return p;
 }
 

@@ -40,7 +40,7 @@ TEST_CASE("checksum: known IPv4 header vectors", "[packet]") {
     bytes h = unhex(v.header);
     REQUIRE(h.size() == 20);
     CHECK(ipv4_header_checksum(h.data()) == v.checksum);
-    put16(h.data() + 10, v.checksum);
+    overlayd::store_be16(h.data() + 10, v.checksum);
     // The field does not count, whatever it holds; the whole sums to 0xffff.
     CHECK(ipv4_header_checksum(h.data()) == v.checksum);
     CHECK(checksum_partial(h.data(), 20) == 0xffff);
@@ -49,7 +49,7 @@ TEST_CASE("checksum: known IPv4 header vectors", "[packet]") {
   // With options (IHL 6): four more bytes are covered.
   bytes h = unhex("4600002000004000400600000a0700010a07010201010100");
   REQUIRE(h.size() == 24);
-  put16(h.data() + 10, ipv4_header_checksum(h.data()));
+  overlayd::store_be16(h.data() + 10, ipv4_header_checksum(h.data()));
   CHECK(naive_sum(h.data(), 24) == 0xffff);
   // IHL below 5 is not a header.
   h[0] = 0x44;

@@ -53,18 +53,18 @@ void check_tcp_segments(const bytes& super, const virtio_net_hdr& hdr, const out
     const std::size_t piece = std::min<std::size_t>(hdr.gso_size, payload - i * hdr.gso_size);
     REQUIRE(seg.size() == headers + piece);
     if (is_v6(p)) {
-      CHECK(be16(p + 4) == seg.size() - 40);
+      CHECK(overlayd::load_be16(p + 4) == seg.size() - 40);
       CHECK(std::equal(p, p + 4, s)); // version, class, flow label
       CHECK(std::equal(p + 6, p + 40, s + 6));
     } else {
-      CHECK(be16(p + 2) == seg.size());
-      CHECK(be16(p + 4) == static_cast<std::uint16_t>(be16(s + 4) + i));
+      CHECK(overlayd::load_be16(p + 2) == seg.size());
+      CHECK(overlayd::load_be16(p + 4) == static_cast<std::uint16_t>(overlayd::load_be16(s + 4) + i));
       CHECK(ipv4_checksum_ok(p));
       CHECK(std::equal(p + 6, p + 10, s + 6));
       CHECK(std::equal(p + 12, p + ihl, s + 12));
     }
     const std::uint8_t* th = p + ihl;
-    CHECK(be32(th + 4) == static_cast<std::uint32_t>(be32(s + ihl + 4) + i * hdr.gso_size));
+    CHECK(overlayd::load_be32(th + 4) == static_cast<std::uint32_t>(overlayd::load_be32(s + ihl + 4) + i * hdr.gso_size));
     CHECK(std::equal(th, th + 4, s + ihl));                // ports
     CHECK(std::equal(th + 8, th + 13, s + ihl + 8));       // ack, data offset
     CHECK(std::equal(th + 14, th + 16, s + ihl + 14));     // window
@@ -192,12 +192,12 @@ TEST_CASE("gso split: UDP segmentation offload (USO)", "[packet]") {
     for (std::size_t i = 0; i < 3; ++i) {
       bytes seg = o.segment(i);
       REQUIRE(seg.size() == ihl + 8 + sizes[i]);
-      CHECK(be16(seg.data() + ihl + 4) == 8 + sizes[i]);
+      CHECK(overlayd::load_be16(seg.data() + ihl + 4) == 8 + sizes[i]);
       CHECK(l4_checksum_ok(seg.data(), seg.size(), 17));
-      CHECK(be16(seg.data() + ihl + 6) != 0);
+      CHECK(overlayd::load_be16(seg.data() + ihl + 6) != 0);
       if (!v6) {
         CHECK(ipv4_checksum_ok(seg.data()));
-        CHECK(be16(seg.data() + 4) == 0x4242 + i);
+        CHECK(overlayd::load_be16(seg.data() + 4) == 0x4242 + i);
       }
       CHECK(std::equal(seg.begin() + ihl + 8, seg.end(), super.begin() + ihl + 8 + i * 1200));
     }
@@ -229,7 +229,7 @@ TEST_CASE("gso split: malformed or inconsistent input is refused, outputs untouc
     for (std::size_t len : {0, 1, 19, 20, 39, 51}) {
       bytes p(super.begin(), super.begin() + static_cast<long>(len));
       if (len >= 4)
-        put16(p.data() + 2, static_cast<std::uint32_t>(len));
+        overlayd::store_be16(p.data() + 2, static_cast<std::uint32_t>(len));
       CHECK(refused(good, p));
     }
     CHECK(with([](virtio_net_hdr&, bytes& p) { p[0] = 0x4f; }));            // IHL 60 > TCP start
@@ -237,7 +237,7 @@ TEST_CASE("gso split: malformed or inconsistent input is refused, outputs untouc
     CHECK(with([](virtio_net_hdr&, bytes& p) { p[32] = 0x40; }));           // TCP doff 16
   }
   SECTION("lengths that disagree") {
-    CHECK(with([](virtio_net_hdr&, bytes& p) { put16(p.data() + 2, be16(p.data() + 2) - 1); }));
+    CHECK(with([](virtio_net_hdr&, bytes& p) { overlayd::store_be16(p.data() + 2, overlayd::load_be16(p.data() + 2) - 1); }));
     CHECK(with([](virtio_net_hdr&, bytes& p) { p.push_back(0); }));         // trailing byte
     CHECK(with([](virtio_net_hdr&, bytes& p) { p.pop_back(); }));
   }
@@ -264,8 +264,8 @@ TEST_CASE("gso split: malformed or inconsistent input is refused, outputs untouc
     CHECK(with([](virtio_net_hdr&, bytes& p) { p[0] = 0x55; }));            // version 5
   }
   SECTION("fragments and extension headers") {
-    CHECK(with([](virtio_net_hdr&, bytes& p) { put16(p.data() + 6, 0x2000); })); // MF
-    CHECK(with([](virtio_net_hdr&, bytes& p) { put16(p.data() + 6, 0x0001); })); // offset
+    CHECK(with([](virtio_net_hdr&, bytes& p) { overlayd::store_be16(p.data() + 6, 0x2000); })); // MF
+    CHECK(with([](virtio_net_hdr&, bytes& p) { overlayd::store_be16(p.data() + 6, 0x0001); })); // offset
     tcp_spec s6;
     s6.v6 = true;
     virtio_net_hdr h6;
@@ -273,7 +273,7 @@ TEST_CASE("gso split: malformed or inconsistent input is refused, outputs untouc
     p6[6] = 0; // hop-by-hop options header in front of TCP
     CHECK(refused(h6, p6));
     p6[6] = 6;
-    put16(p6.data() + 4, 0); // jumbogram payload length
+    overlayd::store_be16(p6.data() + 4, 0); // jumbogram payload length
     CHECK(refused(h6, p6));
   }
   SECTION("not enough room") {
@@ -319,7 +319,7 @@ TEST_CASE("gso split: fuzz with random bytes and headers never strays out of bou
       if (!p.empty() && rng() % 2)
         p[0] = static_cast<std::uint8_t>(rng() % 2 ? 0x45 : 0x60);
       if (p.size() >= 4 && rng() % 2)
-        put16(p.data() + 2, static_cast<std::uint32_t>(p.size()));
+        overlayd::store_be16(p.data() + 2, static_cast<std::uint32_t>(p.size()));
     } else {
       s.v6 = rng() % 2;
       s.timestamps = rng() % 2;

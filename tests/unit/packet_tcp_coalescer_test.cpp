@@ -103,15 +103,15 @@ segments pick(const segments& s, std::initializer_list<std::size_t> which) {
 
 void refresh_tcp_checksum(bytes& p) {
   const std::size_t ihl = ip_header_len(p.data());
-  put16(p.data() + ihl + 16, 0);
-  put16(p.data() + ihl + 16,
+  overlayd::store_be16(p.data() + ihl + 16, 0);
+  overlayd::store_be16(p.data() + ihl + 16,
         static_cast<std::uint16_t>(~naive_sum(p.data() + ihl, p.size() - ihl,
                                               naive_pseudo_sum(p.data(), 6, p.size() - ihl))));
 }
 
 void refresh_ipv4_checksum(bytes& p) {
-  put16(p.data() + 10, 0);
-  put16(p.data() + 10, static_cast<std::uint16_t>(~naive_sum(p.data(), ip_header_len(p.data()))));
+  overlayd::store_be16(p.data() + 10, 0);
+  overlayd::store_be16(p.data() + 10, static_cast<std::uint16_t>(~naive_sum(p.data(), ip_header_len(p.data()))));
 }
 
 } // namespace
@@ -248,7 +248,7 @@ TEST_CASE("tcp coalescer: runs end where the stream does not continue", "[packet
   SECTION("a different ACK number") {
     segments mod = segs;
     for (std::size_t i = 2; i < 5; ++i) {
-      put32(mod[i].data() + 20 + 8, s.ack + 1);
+      overlayd::store_be32(mod[i].data() + 20 + 8, s.ack + 1);
       refresh_tcp_checksum(mod[i]);
     }
     batch b;
@@ -272,13 +272,13 @@ TEST_CASE("tcp coalescer: runs end where the stream does not continue", "[packet
       CHECK(as_kernel_sees(b, 0) == pick(mod, {0, 1}));
       CHECK(as_kernel_sees(b, 1) == pick(mod, {2, 3, 4}));
     };
-    change([](bytes& p) { put16(p.data() + 20 + 14, 9999); });    // window
+    change([](bytes& p) { overlayd::store_be16(p.data() + 20 + 14, 9999); });    // window
     change([](bytes& p) { p[20 + 20 + 11] ^= 1; });               // timestamp echo
     change([](bytes& p) { p[8] = 63; });                          // TTL
     change([](bytes& p) { p[1] = 0x02; });                        // TOS (ECT(0))
     change([](bytes& p) { p[6] = 0; });                           // DF cleared
     change([](bytes& p) { p[20 + 13] |= 0x40; });                 // ECE appears
-    change([](bytes& p) { put16(p.data() + 20 + 18, 5); });       // urgent pointer
+    change([](bytes& p) { overlayd::store_be16(p.data() + 20 + 18, 5); });       // urgent pointer
   }
   SECTION("IPv6: different flow label or hop limit") {
     tcp_spec s6 = s;
@@ -577,7 +577,7 @@ TEST_CASE("tcp coalescer: fuzz with random batches never strays out of bounds", 
         if (mode == 2)
           p.resize(rng() % (p.size() + 1));
         if (mode == 3 && p.size() > 4)
-          put16(p.data() + 2, static_cast<std::uint32_t>(rng()));
+          overlayd::store_be16(p.data() + 2, static_cast<std::uint32_t>(rng()));
       }
       const std::size_t capacity = rng() % 3 == 0 ? p.size() : p.size() + rng() % 20000;
       b.add(p, capacity);

@@ -7,6 +7,7 @@
 
 namespace msg = overlayd::msg;
 using overlayd::testing::error_of;
+using overlayd::testing::confinement;
 using overlayd::testing::scratch_dir;
 using overlayd::testing::wait;
 
@@ -39,7 +40,8 @@ std::string read_all(const std::string& path) {
 
 TEST_CASE("setup again: same slice keeps leases, no slice keeps the slice", "[ipam]") {
   scratch_dir dir;
-  auto daemon = overlayd::embedded_daemon::start({dir.path});
+  confinement host(dir);
+  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
   REQUIRE(daemon.ok());
   auto& d = **daemon;
 
@@ -61,7 +63,8 @@ TEST_CASE("setup again: same slice keeps leases, no slice keeps the slice", "[ip
 
 TEST_CASE("setup: slice errors name the slice and the cluster", "[ipam]") {
   scratch_dir dir;
-  auto daemon = overlayd::embedded_daemon::start({dir.path});
+  confinement host(dir);
+  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
   REQUIRE(daemon.ok());
   auto& d = **daemon;
   CHECK(error_of(wait(d.call(setup_with("10.200.0.0/16", "10.9.0.0/24"))))
@@ -83,7 +86,8 @@ TEST_CASE("setup: slice errors name the slice and the cluster", "[ipam]") {
 
 TEST_CASE("release: foreign and node addresses change nothing", "[ipam]") {
   scratch_dir dir;
-  auto daemon = overlayd::embedded_daemon::start({dir.path});
+  confinement host(dir);
+  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
   REQUIRE(daemon.ok());
   auto& d = **daemon;
   wait(d.call(setup_with("10.200.0.0/16", "10.200.8.0/29")));
@@ -100,7 +104,8 @@ TEST_CASE("release: foreign and node addresses change nothing", "[ipam]") {
 TEST_CASE("start: a damaged state file is kept aside and its good entries stay",
           "[ipam][state]") {
   scratch_dir dir;
-  const std::string path = dir.path + "/agent_network.json";
+  confinement host(dir);
+  const std::string path = dir.path() + "/agent_network.json";
   const std::string damaged = R"({
   "version": 1,
   "networks": [
@@ -111,7 +116,7 @@ TEST_CASE("start: a damaged state file is kept aside and its good entries stay",
 })";
   std::ofstream(path) << damaged;
   {
-    auto daemon = overlayd::embedded_daemon::start({dir.path});
+    auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
     REQUIRE(daemon.ok());
     // A request that reaches the ipam actor: it has loaded the file by then.
     wait((*daemon)->call(setup_with("10.200.0.0/16", std::nullopt)));

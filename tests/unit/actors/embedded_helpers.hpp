@@ -1,31 +1,56 @@
-// Shared by the actor-level tests: a scratch directory and a bounded wait
-// for an embedded daemon's answer.
+// Shared by the actor-level tests: host access that cannot reach the
+// machine, and a bounded wait for an embedded daemon's answer.
 #pragma once
 
 #include <catch2/catch.hpp>
 
-#include <stdlib.h>
-
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <string>
 
 #include "actors/embedded.hpp"
+#include "support/fake_sysctls.hpp"
+#include "support/netns.hpp"
+#include "support/recording_runner.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace overlayd::testing {
 
-struct scratch_dir {
-  scratch_dir() {
-    char pattern[] = "/tmp/overlayd-embedded-XXXXXX";
-    path = ::mkdtemp(pattern);
+// What an embedded daemon under test may touch: commands are recorded,
+// sysctls are fakes, drop-ins and UAPI sockets go under `dir`, and as root
+// its links, routes and sockets live in a namespace of its own. Without
+// root, making a device fails as it does for any unprivileged user.
+class confinement {
+public:
+  explicit confinement(const scratch_dir& dir) : dir_(dir.path()) {
+    if (running_as_root()) {
+      ns_ = std::make_unique<network_namespace>("core");
+      REQUIRE(ns_->ok());
+    }
   }
-  ~scratch_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
+
+  embedded_options options(const std::string& data_dir) const {
+    embedded_options o;
+    o.data_dir = data_dir;
+    o.host.runner = runner;
+    o.host.sysctl = sysctls;
+    o.host.dropin_root = dir_ + "/host";
+    o.host.uapi_dir = dir_ + "/wg";
+    if (ns_)
+      o.host.netns = "/run/netns/" + ns_->name();
+    return o;
   }
-  std::string path;
+
+  const network_namespace* ns() const { return ns_.get(); }
+
+  std::shared_ptr<recording_runner> runner = std::make_shared<recording_runner>();
+  std::shared_ptr<fake_sysctls> sysctls = std::make_shared<fake_sysctls>();
+
+private:
+  std::string dir_;
+  std::unique_ptr<network_namespace> ns_;
 };
+
 
 inline msg::response wait(std::future<msg::response> f) {
   REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);

@@ -6,9 +6,9 @@
 #include <functional>
 #include <string>
 
-namespace overlayd::testing {
+#include "root_tests.hpp"
 
-bool running_as_root();
+namespace overlayd::testing {
 
 class network_namespace {
 public:
@@ -19,9 +19,14 @@ public:
   network_namespace& operator=(const network_namespace&) = delete;
 
   const std::string& name() const { return name_; }
+  // What `run` and `output_of` see as /run (and /var/run): a directory of
+  // its own, so that tools like wg and wireguard-go, which keep their
+  // sockets under /var/run/wireguard, leave the machine's /run alone.
+  const std::string& run_dir() const { return run_dir_; }
   bool ok() const { return ok_; }
 
-  // Runs a shell command inside the namespace; its exit status.
+  // Runs a shell command inside the namespace (and a mount namespace where
+  // run_dir() is /run); its exit status.
   int run(const std::string& command) const;
   // Its standard output (stderr discarded).
   std::string output_of(const std::string& command) const;
@@ -30,7 +35,10 @@ public:
   void enter(const std::function<void()>& work) const;
 
 private:
+  std::string inside(const std::string& command) const;
+
   std::string name_;
+  std::string run_dir_;
   bool ok_ = false;
 };
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "net/ip_address.hpp"
-#include "net/result.hpp"
+#include "net/base/ip_address.hpp"
+#include "net/base/result.hpp"
 
 namespace overlayd::net {
 

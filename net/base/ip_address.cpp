@@ -1,4 +1,4 @@
-#include "net/ip_address.hpp"
+#include "net/base/ip_address.hpp"
 
 #include <arpa/inet.h>
 

@@ -22,27 +22,35 @@ int shell(const std::string& command) {
 
 } // namespace
 
-bool running_as_root() {
-  return ::geteuid() == 0;
-}
-
 network_namespace::network_namespace(const std::string& label)
     : name_("ovd-" + std::to_string(::getpid()) + "-" + std::to_string(namespace_counter++) + "-"
-            + label) {
-  ok_ = shell("ip netns add " + name_) == 0 && run("ip link set lo up") == 0;
+            + label),
+      run_dir_("/tmp/" + name_ + "-run") {
+  ok_ = shell("mkdir -p " + run_dir_) == 0 && shell("ip netns add " + name_) == 0
+        && run("ip link set lo up") == 0;
 }
 
 network_namespace::~network_namespace() {
   shell("ip netns pids " + name_ + " 2>/dev/null | xargs -r kill -9 2>/dev/null");
   shell("ip netns del " + name_ + " 2>/dev/null");
+  shell("rm -rf " + run_dir_);
+}
+
+// `ip netns exec` gives the command a mount namespace of its own already;
+// unshare (private propagation) makes sure of it before /run is covered.
+// /run/netns stays visible, so that `ip ... netns <other>` still works.
+std::string network_namespace::inside(const std::string& command) const {
+  return "ip netns exec " + name_ + " unshare --mount sh -c 'mkdir -p " + run_dir_
+         + "/netns && mount --rbind /run/netns " + run_dir_ + "/netns && mount --rbind "
+         + run_dir_ + " /run || exit 97; " + command + "'";
 }
 
 int network_namespace::run(const std::string& command) const {
-  return shell("ip netns exec " + name_ + " sh -c '" + command + "'");
+  return shell(inside(command));
 }
 
 std::string network_namespace::output_of(const std::string& command) const {
-  std::string line = "ip netns exec " + name_ + " sh -c '" + command + "' 2>/dev/null";
+  std::string line = inside(command) + " 2>/dev/null";
   std::string out;
   if (FILE* pipe = ::popen(line.c_str(), "r")) {
     char buffer[4096];

@@ -1,4 +1,4 @@
-#include "net/endpoint.hpp"
+#include "net/base/endpoint.hpp"
 
 namespace overlayd::net {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/ip_address.hpp"
+#include "net/base/ip_address.hpp"
 
 namespace overlayd::net {
 

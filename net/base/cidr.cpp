@@ -1,4 +1,4 @@
-#include "net/cidr.hpp"
+#include "net/base/cidr.hpp"
 
 namespace overlayd::net {
 

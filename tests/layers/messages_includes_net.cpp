@@ -1,0 +1,2 @@
+// Must not compile: messages/ reaching up into net/.
+#include "net/wireguard/keys.hpp"

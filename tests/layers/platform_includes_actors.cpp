@@ -1,0 +1,2 @@
+// Must not compile: platform/ reaching up into actors/.
+#include "actors/node.hpp"
