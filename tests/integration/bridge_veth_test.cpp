@@ -34,6 +34,7 @@
 #include "platform/routes.hpp"
 #include "platform/sysctl_access.hpp"
 #include "platform/veth.hpp"
+#include "support/files.hpp"
 
 using overlayd::result;
 using overlayd::net::cidr;
@@ -84,15 +85,7 @@ std::vector<platform::link_entry> links_here() {
 
 // Standard output of a read-only command run where the test runs.
 std::string output_of(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen((command + " 2>/dev/null").c_str(), "r")) {
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-      out.append(buffer, n);
-    ::pclose(pipe);
-  }
-  return out;
+  return overlayd::testing::command_output(command + " 2>/dev/null");
 }
 
 ino_t inode_of(const std::string& path) {

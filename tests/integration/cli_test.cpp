@@ -9,9 +9,12 @@
 #include <sstream>
 
 #include "daemon_process.hpp"
+#include "support/files.hpp"
 
 using overlayd::testing::daemon_process;
 using overlayd::testing::temp_dir;
+
+using overlayd::testing::read_file;
 
 namespace {
 
@@ -26,13 +29,6 @@ std::string shell_quoted(const std::string& arg) {
   for (char c : arg)
     out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 command_result run(const temp_dir& dir, const std::vector<std::string>& args) {

@@ -12,12 +12,15 @@
 #include "app/client_connection.hpp"
 #include "daemon_process.hpp"
 #include "netns.hpp"
+#include "support/files.hpp"
 
 using overlayd::app::client_connection;
 using overlayd::testing::daemon_process;
 using overlayd::testing::network_namespace;
 using overlayd::testing::temp_dir;
 namespace msg = overlayd::msg;
+
+using overlayd::testing::read_file;
 
 namespace {
 
@@ -27,13 +30,6 @@ msg::service_overlay_info dedicated(client_connection& conn, const std::string& 
   INFO(msg::response_to_json(*r));
   REQUIRE(std::holds_alternative<msg::service_overlay_info>(*r));
   return std::get<msg::service_overlay_info>(*r);
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 } // namespace
@@ -106,7 +102,7 @@ TEST_CASE("a dedicated service keeps its key, port and interface across restarts
   // the identity stayed on disk.
   CHECK(ns.run("ip link show " + web_device + " >/dev/null 2>&1") != 0);
   CHECK(ns.run("ip link show " + web.name + " >/dev/null 2>&1") == 0);
-  CHECK(read_all(dir.path() + "/agent_network.json").find("\"owner\": \"service:web\"")
+  CHECK(read_file(dir.path() + "/agent_network.json").find("\"owner\": \"service:web\"")
         != std::string::npos);
 
   daemon_process daemon(dir.path(), {}, &ns);
@@ -127,6 +123,6 @@ TEST_CASE("a dedicated service keeps its key, port and interface across restarts
   CHECK(ns.run("ip link show " + web.name + " >/dev/null 2>&1") != 0);
   CHECK(ns.run("ip link show " + web_device + " >/dev/null 2>&1") != 0);
   CHECK(dedicated(*conn, "cache").wg_port == std::uint16_t{51421});
-  CHECK(read_all(dir.path() + "/agent_network.json").find("\"owner\": \"service:web\"")
+  CHECK(read_file(dir.path() + "/agent_network.json").find("\"owner\": \"service:web\"")
         == std::string::npos);
 }

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "files.hpp"
+
 namespace overlayd::testing {
 
 namespace {
@@ -50,16 +52,7 @@ int network_namespace::run(const std::string& command) const {
 }
 
 std::string network_namespace::output_of(const std::string& command) const {
-  std::string line = inside(command) + " 2>/dev/null";
-  std::string out;
-  if (FILE* pipe = ::popen(line.c_str(), "r")) {
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-      out.append(buffer, n);
-    ::pclose(pipe);
-  }
-  return out;
+  return command_output(inside(command) + " 2>/dev/null");
 }
 
 void network_namespace::enter(const std::function<void()>& work) const {

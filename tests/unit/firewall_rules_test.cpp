@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "support/fake_sysctls.hpp"
 #include "platform/firewall.hpp"
 #include "platform/iptables.hpp"
+#include "support/fake_sysctls.hpp"
 
 using overlayd::error;
 using overlayd::make_error;

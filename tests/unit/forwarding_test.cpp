@@ -12,24 +12,20 @@
 #include <vector>
 
 #include "platform/forwarding.hpp"
-#include "support/fake_sysctls.hpp"
-#include "support/scratch_dir.hpp"
 #include "platform/sysctl_access.hpp"
+#include "support/fake_sysctls.hpp"
+#include "support/files.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace platform = overlayd::platform;
+
+using overlayd::testing::read_file;
 
 namespace {
 
 using recording_sysctls = overlayd::testing::fake_sysctls;
 
 using sysctl_dir = overlayd::testing::scratch_dir;
-
-std::string contents(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 } // namespace
 
@@ -144,9 +140,9 @@ TEST_CASE("proc_sysctl reads raw values and writes in place under its root", "[f
   REQUIRE(value.ok());
   CHECK(*value == "0\n");
   REQUIRE(sysctls.write("net.ipv4.ip_forward", "1").ok());
-  CHECK(contents(root.path() + "/net/ipv4/ip_forward") == "1");
+  CHECK(read_file(root.path() + "/net/ipv4/ip_forward") == "1");
   REQUIRE(sysctls.write(platform::ipv6_forwarding_key("eth0.100"), "1").ok());
-  CHECK(contents(root.path() + "/net/ipv6/conf/eth0.100/forwarding") == "1");
+  CHECK(read_file(root.path() + "/net/ipv6/conf/eth0.100/forwarding") == "1");
 
   // A key the kernel does not offer is an error, never a new file.
   auto missing = sysctls.write("net.ipv6.conf.nope.forwarding", "1");

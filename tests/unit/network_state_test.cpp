@@ -9,16 +9,19 @@
 #include <sstream>
 #include <string>
 
-#include "support/scratch_dir.hpp"
 #include "net/network_state.hpp"
 #include "platform/state_file.hpp"
 #include "platform/state_file_json.hpp"
+#include "support/files.hpp"
+#include "support/scratch_dir.hpp"
 
 using overlayd::net::network_entry;
 using overlayd::net::network_state;
 using overlayd::platform::parse_state_json;
 using overlayd::platform::to_state_json;
 using overlayd::platform::state_file;
+
+using overlayd::testing::read_file;
 
 namespace {
 
@@ -36,13 +39,6 @@ network_entry dedicated(const std::string& service, std::uint16_t port) {
   e.wg_public_key = e.id;
   e.interface = e.name;
   return e;
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 void write_all(const std::string& path, const std::string& content, mode_t mode = 0644) {
@@ -195,7 +191,7 @@ TEST_CASE("state file: save then load gives the same state", "[state]") {
   CHECK(mode_of(dir.path() + "/data/sub/agent_network.json") == 0600);
   CHECK(mode_of(dir.path() + "/data/sub") == 0700);
   CHECK_FALSE(exists(dir.path() + "/data/sub/agent_network.json.tmp"));
-  CHECK(read_all(file.path()) == to_state_json(state));
+  CHECK(read_file(file.path()) == to_state_json(state));
 
   auto loaded = file.load();
   CHECK(loaded.problems.empty());
@@ -211,7 +207,7 @@ TEST_CASE("state file: mode is 0600 even over existing 0644 files", "[state]") {
   state_file file(path);
   REQUIRE(file.save(network_state{}).ok());
   CHECK(mode_of(path) == 0600);
-  CHECK(read_all(path) == to_state_json(network_state{}));
+  CHECK(read_file(path) == to_state_json(network_state{}));
 }
 
 TEST_CASE("state file: a missing file is an empty state without problems", "[state]") {
@@ -232,15 +228,15 @@ TEST_CASE("state file: corrupt files are kept aside, never overwritten", "[state
   REQUIRE(first.problems.size() == 1);
   CHECK(contains(first.problems[0], path));
   CHECK(first.corrupt_copy == path + ".corrupt");
-  CHECK(read_all(path + ".corrupt") == "{ this is not json");
+  CHECK(read_file(path + ".corrupt") == "{ this is not json");
   CHECK(mode_of(path + ".corrupt") == 0600);
   CHECK_FALSE(exists(path));
 
   write_all(path, "second bad file");
   auto second = file.load();
   CHECK(second.corrupt_copy == path + ".corrupt.1");
-  CHECK(read_all(path + ".corrupt") == "{ this is not json");
-  CHECK(read_all(path + ".corrupt.1") == "second bad file");
+  CHECK(read_file(path + ".corrupt") == "{ this is not json");
+  CHECK(read_file(path + ".corrupt.1") == "second bad file");
 
   write_all(path, "third");
   CHECK(file.load().corrupt_copy == path + ".corrupt.2");
@@ -263,7 +259,7 @@ TEST_CASE("state file: one bad entry keeps the good ones and the file aside", "[
   REQUIRE(loaded.problems.size() == 1);
   CHECK(contains(loaded.problems[0], "networks[1].owner: missing field"));
   CHECK(loaded.corrupt_copy == path + ".corrupt");
-  CHECK(read_all(path + ".corrupt") == text);
+  CHECK(read_file(path + ".corrupt") == text);
 
   // Saving what was loaded puts the good entries back.
   REQUIRE(file.save(loaded.state).ok());

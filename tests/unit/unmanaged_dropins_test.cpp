@@ -13,9 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "platform/unmanaged_dropins.hpp"
+#include "support/files.hpp"
 #include "support/recording_runner.hpp"
 #include "support/scratch_dir.hpp"
-#include "platform/unmanaged_dropins.hpp"
 
 using overlayd::make_error;
 using overlayd::result;
@@ -25,17 +26,13 @@ using overlayd::testing::recording_runner;
 
 namespace {
 
-
 // A scratch directory standing in for the host's root.
 struct fake_root : overlayd::testing::scratch_dir {
   fake_root() : scratch_dir("dropins") {}
   void make(const std::string& dir) const { std::filesystem::create_directories(path() + dir); }
   bool exists(const std::string& file) const { return std::filesystem::exists(path() + file); }
   std::string read(const std::string& file) const {
-    std::ifstream in(path() + file);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return overlayd::testing::read_file(path() + file);
   }
 };
 

@@ -4,12 +4,15 @@
 #include <sstream>
 
 #include "embedded_helpers.hpp"
+#include "support/files.hpp"
 
 namespace msg = overlayd::msg;
 using overlayd::testing::error_of;
 using overlayd::testing::confinement;
 using overlayd::testing::scratch_dir;
 using overlayd::testing::wait;
+
+using overlayd::testing::read_file;
 
 namespace {
 
@@ -27,13 +30,6 @@ std::string allocate(overlayd::embedded_daemon& d) {
   auto r = wait(d.call(msg::allocate_ip{"web", false}));
   REQUIRE(std::holds_alternative<msg::ip_result>(r));
   return std::get<msg::ip_result>(r).ip.to_string();
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 } // namespace
@@ -121,8 +117,8 @@ TEST_CASE("start: a damaged state file is kept aside and its good entries stay",
     // A request that reaches the ipam actor: it has loaded the file by then.
     wait((*daemon)->call(setup_with("10.200.0.0/16", std::nullopt)));
   }
-  CHECK(read_all(path + ".corrupt") == damaged);
-  auto rewritten = read_all(path);
+  CHECK(read_file(path + ".corrupt") == damaged);
+  auto rewritten = read_file(path);
   CHECK(rewritten.find("\"owner\": \"service:web\"") != std::string::npos);
   CHECK(rewritten.find("\"wg_port\": 51421") != std::string::npos);
   CHECK(rewritten.find("\"kind\": \"wg-dedicated\"}") == std::string::npos);
