@@ -331,26 +331,46 @@ private:
     return fail("EOF while parsing a string");
   }
 
+  enum class next { element, closed, failed };
+
+  // Before each element of a list or an object (pos_ just after the opening
+  // bracket or the previous element): the closing bracket ends it; after
+  // the first element a comma must come, and no closing bracket right
+  // after it (serde_json's errors and positions).
+  next stop(const char* what) {
+    fail_peek(what);
+    return next::failed;
+  }
+
+  next before_element(bool first, char close, const char* eof_text) {
+    skip_whitespace();
+    if (at_end())
+      return stop(eof_text);
+    if (peek() == close) {
+      ++pos_;
+      return next::closed;
+    }
+    if (!first) {
+      if (peek() != ',')
+        return stop(close == ']' ? "expected `,` or `]`" : "expected `,` or `}`");
+      ++pos_;
+      skip_whitespace();
+      if (at_end())
+        return stop("EOF while parsing a value");
+      if (peek() == close)
+        return stop("trailing comma");
+    }
+    return next::element;
+  }
+
   // pos_ is just after '['.
   bool parse_array(value& out) {
     out = value::make_array();
     auto& items = out.as_array();
     for (bool first = true;; first = false) {
-      skip_whitespace();
-      if (at_end())
-        return fail_peek("EOF while parsing a list");
-      if (peek() == ']') {
-        ++pos_;
-        return true;
-      }
-      if (!first) {
-        if (peek() != ',')
-          return fail_peek("expected `,` or `]`");
-        ++pos_;
-        skip_whitespace();
-        if (!at_end() && peek() == ']')
-          return fail_peek("trailing comma");
-      }
+      auto step = before_element(first, ']', "EOF while parsing a list");
+      if (step != next::element)
+        return step == next::closed;
       items.emplace_back();
       if (!parse_value(items.back()))
         return false;
@@ -362,23 +382,9 @@ private:
     out = value::make_object();
     auto& members = out.as_object();
     for (bool first = true;; first = false) {
-      skip_whitespace();
-      if (at_end())
-        return fail_peek("EOF while parsing an object");
-      if (peek() == '}') {
-        ++pos_;
-        return true;
-      }
-      if (!first) {
-        if (peek() != ',')
-          return fail_peek("expected `,` or `}`");
-        ++pos_;
-        skip_whitespace();
-      }
-      if (at_end())
-        return fail_peek("EOF while parsing a value");
-      if (peek() == '}')
-        return fail_peek("trailing comma");
+      auto step = before_element(first, '}', "EOF while parsing an object");
+      if (step != next::element)
+        return step == next::closed;
       if (peek() != '"')
         return fail_peek("key must be a string");
       ++pos_;

@@ -2,24 +2,20 @@
 
 #include <limits>
 
+#include "net/base/decimal.hpp"
+
 namespace overlayd::net {
 
 namespace {
 
+// As Rust's u32::from_str: a leading '+' is allowed.
 std::optional<std::uint32_t> parse_u32(std::string_view text) {
   if (!text.empty() && text.front() == '+')
     text.remove_prefix(1);
-  if (text.empty())
+  auto value = parse_decimal(text, std::numeric_limits<std::uint32_t>::max());
+  if (!value)
     return std::nullopt;
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return std::nullopt;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    if (value > std::numeric_limits<std::uint32_t>::max())
-      return std::nullopt;
-  }
-  return static_cast<std::uint32_t>(value);
+  return static_cast<std::uint32_t>(*value);
 }
 
 } // namespace

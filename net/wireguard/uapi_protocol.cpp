@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "net/base/decimal.hpp"
 #include "net/wireguard/keys.hpp"
 
 namespace overlayd::net::wg {
@@ -26,28 +27,12 @@ void append_key(std::string& out, const uapi_key& key) {
   out += key_to_hex(key);
 }
 
-// Go's strconv.ParseUint(text, 10, n): decimal digits only, no sign, no
-// spaces, leading zeros allowed, at most `max`.
-std::optional<std::uint64_t> parse_uint(std::string_view text, std::uint64_t max) {
-  if (text.empty())
-    return std::nullopt;
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return std::nullopt;
-    auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (max - digit) / 10)
-      return std::nullopt;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
+// Go's strconv.ParseInt(text, 10, 64).
 std::optional<std::int64_t> parse_int(std::string_view text) {
   bool negative = !text.empty() && text.front() == '-';
   if (negative)
     text.remove_prefix(1);
-  auto magnitude = parse_uint(text, std::uint64_t{1} << 63);
+  auto magnitude = parse_decimal(text, std::uint64_t{1} << 63);
   if (!magnitude || (!negative && *magnitude > static_cast<std::uint64_t>(INT64_MAX)))
     return std::nullopt;
   if (negative)
@@ -263,12 +248,12 @@ uapi_set_parse parse_set_request(std::string_view body) {
           return fail(uapi_errno::invalid, n, "invalid private_key (not 64 hex digits)");
         req.private_key = *sk;
       } else if (key == "listen_port") {
-        auto port = parse_uint(value, 0xffff);
+        auto port = parse_decimal(value, 0xffff);
         if (!port)
           return fail(uapi_errno::invalid, n, "invalid listen_port " + quoted(value));
         req.listen_port = static_cast<std::uint16_t>(*port);
       } else if (key == "fwmark") {
-        auto mark = parse_uint(value, 0xffffffffu);
+        auto mark = parse_decimal(value, 0xffffffffu);
         if (!mark)
           return fail(uapi_errno::invalid, n, "invalid fwmark " + quoted(value));
         req.fwmark = static_cast<std::uint32_t>(*mark);
@@ -309,7 +294,7 @@ uapi_set_parse parse_set_request(std::string_view body) {
       if (!removed)
         peer->endpoint = *ep;
     } else if (key == "persistent_keepalive_interval") {
-      auto secs = parse_uint(value, 0xffff);
+      auto secs = parse_decimal(value, 0xffff);
       if (!secs)
         return fail(uapi_errno::invalid, n,
                     "invalid persistent_keepalive_interval " + quoted(value));
@@ -422,10 +407,10 @@ result<uapi_device_status> parse_get_response(std::string_view text) {
         if (auto sk = parse_key(value))
           device.private_key = *sk;
       } else if (key == "listen_port") {
-        if (auto v = parse_uint(value, 0xffff))
+        if (auto v = parse_decimal(value, 0xffff))
           device.listen_port = static_cast<std::uint16_t>(*v);
       } else if (key == "fwmark") {
-        if (auto v = parse_uint(value, 0xffffffffu))
+        if (auto v = parse_decimal(value, 0xffffffffu))
           device.fwmark = static_cast<std::uint32_t>(*v);
       }
       continue;
@@ -445,13 +430,13 @@ result<uapi_device_status> parse_get_response(std::string_view text) {
       if (auto v = parse_int(value))
         peer->last_handshake_time_nsec = *v;
     } else if (key == "tx_bytes") {
-      if (auto v = parse_uint(value, ~std::uint64_t{0}))
+      if (auto v = parse_decimal(value, ~std::uint64_t{0}))
         peer->tx_bytes = *v;
     } else if (key == "rx_bytes") {
-      if (auto v = parse_uint(value, ~std::uint64_t{0}))
+      if (auto v = parse_decimal(value, ~std::uint64_t{0}))
         peer->rx_bytes = *v;
     } else if (key == "persistent_keepalive_interval") {
-      if (auto v = parse_uint(value, 0xffff))
+      if (auto v = parse_decimal(value, 0xffff))
         peer->persistent_keepalive_interval = static_cast<std::uint16_t>(*v);
     } else if (key == "allowed_ip") {
       if (auto prefix = parse_prefix(value))
