@@ -1,9 +1,9 @@
-// ask: one request from the coordinator's side to another actor, with a
-// finite timeout, answered in one callback. A reply that is a result<T>
-// arrives as it is; any other reply T arrives as result<T> (void as
-// result<void>). A timeout or an
-// actor that is gone becomes an error naming who did not answer, with code
-// timeout or unavailable, so no caller needs a second, caf::error path.
+// ask: one request from an actor (the coordinator, the attachments actor)
+// to another, with a finite timeout, answered in one callback. A reply that
+// is a result<T> arrives as it is; any other reply T arrives as result<T>
+// (void as result<void>). A timeout or an actor that is gone becomes an
+// error naming who did not answer, with code timeout or unavailable, so no
+// caller needs a second, caf::error path.
 #pragma once
 
 #include <caf/error.hpp>
@@ -23,6 +23,9 @@ namespace wait_for {
 inline constexpr std::chrono::seconds quick{5};     // ipam, dns, a device's status
 inline constexpr std::chrono::seconds host{30};     // bridges, veths, device bring-up
 inline constexpr std::chrono::seconds traversal{30}; // a NAT tick: STUN and relay exchanges
+// The attachments actor: an attach chains up to two ipam and three host
+// steps (100 s); it stays within the coordinator's 120 s for a mutation.
+inline constexpr std::chrono::seconds attachments{110};
 // A caller of the coordinator: one mutation may chain host steps (the
 // coordinator gives it 120 s), and may first wait for earlier ones.
 inline constexpr std::chrono::seconds coordinator{180};

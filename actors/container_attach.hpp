@@ -5,16 +5,17 @@
 
 #include <cstdint>
 
-#include "actors/dedicated_overlay.hpp"
+#include "actors/attachments_state.hpp"
 
 namespace overlayd {
 
 // Answers attach_result (ip = the eth0 address) or the spec's error.
-void attach_linux_container(coordinator_pointer self, const msg::attach_container& request,
-                            std::uint32_t pid, response_promise rp);
+void attach_linux_container(attachments_pointer self, const msg::attach_container& request,
+                            const attach_context& context, std::uint32_t pid, attach_promise rp);
 
-// Always answers ok: veths deleted, addresses released, and an ephemeral
-// last leaver tears its service down.
-void detach_linux_container(coordinator_pointer self, std::uint32_t pid, response_promise rp);
+// Always done: veths deleted, addresses released, fence down; an ephemeral
+// container's service is named for the coordinator's last-leaver rule.
+void detach_linux_container(attachments_pointer self, const detach_context& context,
+                            std::uint32_t pid, detach_promise rp);
 
 } // namespace overlayd

@@ -10,14 +10,13 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/ask.hpp"
-#include "actors/container_attach.hpp"
+#include "actors/attachment_link.hpp"
 #include "actors/dedicated_overlay.hpp"
 #include "actors/global_overlay.hpp"
 #include "actors/nat_link.hpp"
 #include "actors/replies.hpp"
 #include "actors/request_lanes.hpp"
 #include "actors/service_overlay.hpp"
-#include "actors/vm_attach.hpp"
 #include "actors/transport_conversions.hpp"
 #include "net/base/endpoint.hpp"
 #include "net/nat/candidate.hpp"
@@ -142,12 +141,7 @@ public:
     if (std::holds_alternative<msg::windows_container_handle>(r.handle))
       return fail("WindowsContainer attach is only supported on Windows");
     auto rp = self_->make_response_promise<msg::response>();
-    if (auto* pid = std::get_if<msg::linux_pid_handle>(&r.handle))
-      attach_linux_container(self_, r, pid->pid, rp);
-    else if (auto* shared = std::get_if<msg::host_shared_handle>(&r.handle))
-      attach_host_shared(self_, r, shared->id, rp);
-    else if (auto* guest = std::get_if<msg::guest_managed_handle>(&r.handle))
-      attach_guest(self_, r, guest->id, rp);
+    forward_attach(self_, r, rp);
     return rp;
   }
 
@@ -155,12 +149,7 @@ public:
     if (std::holds_alternative<msg::windows_container_handle>(r.handle))
       return ok(); // nothing was ever attached on Linux
     auto rp = self_->make_response_promise<msg::response>();
-    if (auto* pid = std::get_if<msg::linux_pid_handle>(&r.handle))
-      detach_linux_container(self_, pid->pid, rp);
-    else if (auto* shared = std::get_if<msg::host_shared_handle>(&r.handle))
-      detach_host_shared(self_, shared->id, rp);
-    else if (auto* guest = std::get_if<msg::guest_managed_handle>(&r.handle))
-      detach_guest(self_, guest->id, rp);
+    forward_detach(self_, r.handle, rp);
     return rp;
   }
 
@@ -431,29 +420,14 @@ resources of_scope(const msg::peer_scope& scope) {
   return {"global-peers"};
 }
 
-// A container's own resource, and its service's when it is known (a
+// A container's own resource, and its service's when it is attached (a
 // detach may tear an ephemeral service down).
-template <class Record>
-resources of_handle(const std::map<std::string, Record>& records, const std::string& kind,
-                    const std::string& id) {
-  resources touched{kind + ":" + id};
-  if (auto it = records.find(id); it != records.end())
-    touched.insert(service_resource(it->second.service));
-  return touched;
-}
-
 resources of_handle(const coordinator_state& st, const msg::attach_handle& handle) {
-  if (auto* pid = std::get_if<msg::linux_pid_handle>(&handle)) {
-    resources touched{"pid:" + std::to_string(pid->pid)};
-    if (auto it = st.attached.find(pid->pid); it != st.attached.end())
-      touched.insert(service_resource(it->second.service));
-    return touched;
-  }
-  if (auto* shared = std::get_if<msg::host_shared_handle>(&handle))
-    return of_handle(st.host_shared, "host-shared", shared->id);
-  if (auto* guest = std::get_if<msg::guest_managed_handle>(&handle))
-    return of_handle(st.guests, "guest", guest->id);
-  return {"windows"};
+  auto key = attachment_key(handle);
+  resources touched{key};
+  if (auto it = st.attached_services.find(key); it != st.attached_services.end())
+    touched.insert(service_resource(it->second));
+  return touched;
 }
 
 // What a request changes, or nothing for a request answered at once:
@@ -545,6 +519,7 @@ coordinator_actor::behavior_type coordinator(self_pointer self, coordinator_chil
   st.bridges = std::move(children.bridges);
   st.dns = std::move(children.dns);
   st.devices = std::move(children.devices);
+  st.attachments = std::move(children.attachments);
   st.transports = std::move(transports);
   // A child that ends is noticed (logged); its requests then fail at once
   // with "<who> is gone" instead of waiting for a timeout.
@@ -553,13 +528,15 @@ coordinator_actor::behavior_type coordinator(self_pointer self, coordinator_chil
   self->monitor(st.bridges);
   self->monitor(st.dns);
   self->monitor(st.devices);
+  self->monitor(st.attachments);
   self->set_down_handler([self](caf::down_msg& m) {
     auto& st = self->state;
-    const char* who = m.source == st.ipam.address()      ? "ipam"
-                      : m.source == st.nat.address()     ? "NAT traversal"
-                      : m.source == st.bridges.address() ? "bridge manager"
-                      : m.source == st.dns.address()     ? "dns"
-                                                         : "device maker";
+    const char* who = m.source == st.ipam.address()          ? "ipam"
+                      : m.source == st.nat.address()         ? "NAT traversal"
+                      : m.source == st.bridges.address()     ? "bridge manager"
+                      : m.source == st.dns.address()         ? "dns"
+                      : m.source == st.attachments.address() ? "attachments"
+                                                             : "device maker";
     spdlog::error("the {} actor ended: {}", who, caf::to_string(m.reason));
   });
   self->set_exit_handler([self](caf::exit_msg& m) { on_exit(self, m); });

@@ -1,5 +1,6 @@
 // coordinator actor: dispatches every request of the contract to its handler
-// and owns the node's identity (DESIGN.md). It never waits: a handler that
+// and owns the node's identity (DESIGN.md); containers and guests are the
+// attachments actor's (attachments.hpp). It never waits: a handler that
 // needs another actor asks it with a timeout (ask.hpp) and answers when the
 // reply comes. Reads are answered at once; mutations wait only for earlier
 // mutations of the same resource (request_lanes.hpp, DECISIONS.md 3).
@@ -17,6 +18,7 @@ struct coordinator_children {
   bridge_manager_actor bridges;
   nat_traversal_actor nat;
   device_maker_actor devices;
+  attachments_actor attachments; // containers, guests, isolation networks
 };
 
 coordinator_actor::behavior_type

@@ -6,17 +6,18 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <map>
-#include <set>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "actors/attachments.hpp"
 #include "actors/dns_actor.hpp"
 #include "actors/bridge_manager.hpp"
 #include "actors/device_maker.hpp"
 #include "actors/ipam_actor.hpp"
 #include "actors/nat_traversal.hpp"
 #include "actors/request_lanes.hpp"
+#include "actors/service_bridge.hpp"
 #include "actors/transport_actor.hpp"
 #include "net/wireguard/timing.hpp"
 #include "messages/requests.hpp"
@@ -90,39 +91,20 @@ struct coordinator_state {
   };
   std::map<std::string, dedicated_transport> dedicated;
 
-  // -- service bridges and containers (mechanics 6, 7.4-7.8) -------------------------------
+  // -- service bridges (mechanics 6, 7.4-7.6) ----------------------------------------------
 
   bridge_manager_actor bridges;
 
-  struct service_bridge {
-    std::string name;
-    net::cidr subnet;
-    net::ip_address gateway;
-  };
   std::map<std::string, service_bridge> service_bridges;
   std::optional<service_bridge> shared_bridge;
   std::map<std::string, std::string> service_interfaces; // service -> its bridge's name
 
-  struct attachment {
-    net::ip_address service_ip;
-    std::string service;
-    std::optional<net::ip_address> global_ip;
-    bool ephemeral = false;
-    std::optional<std::string> isolation_network;
-  };
-  std::map<std::uint32_t, attachment> attached;
-  // Host-shared containers and VM guests, by their id (mechanics 7.9-7.10).
-  std::map<std::string, attachment> host_shared;
-  struct guest {
-    net::ip_address overlay_ip;
-    std::string public_key; // base64
-    std::string service;    // the pool it came from; empty: the node slice
-    std::optional<std::string> isolation_network;
-  };
-  std::map<std::string, guest> guests;
+  // -- containers and guests: their records are the attachments actor's (7.7-7.11) ---
 
-  // Isolation networks: their members' eth0 addresses (mechanics 7.11).
-  std::map<std::string, std::set<net::ip_address>> network_members;
+  attachments_actor attachments;
+  // What each attachment's record names as its service, by attachment_key:
+  // the service a detach may tear down, so its lane waits for that service.
+  std::map<std::string, std::string> attached_services;
 
   // -- NAT: candidates, attempts and the relay live in the traversal actor ------------
 

@@ -90,7 +90,7 @@ void keep_device(coordinator_pointer self, const setup_ptr& s, const net::cidr& 
   auto answer = record; // the record stays even if the bridge then fails (as the original)
   st.dedicated.emplace(s->service, std::move(record));
   ensure_service_bridge(self, s->service, false,
-                        [s, answer](result<coordinator_state::service_bridge> bridge) {
+                        [s, answer](result<service_bridge> bridge) {
                           if (!bridge) {
                             s->rp.deliver(msg::response{msg::error_result{bridge.error_message()}});
                             return;

@@ -8,25 +8,26 @@ namespace overlayd {
 
 namespace {
 
-// The node IP and cluster the fence rules name, with the original's
-// defaults before SetupGlobalOverlay.
-net::ip_address fence_node_ip(const coordinator_state& st) {
-  return st.node_ip.value_or(*net::ip_address::parse("10.200.0.1"));
+// The node IP the fence rules name, with the original's default before
+// SetupGlobalOverlay.
+net::ip_address fence_node_ip(const node_context& node) {
+  return node.node_ip.value_or(*net::ip_address::parse("10.200.0.1"));
 }
 
 } // namespace
 
-void fence(coordinator_pointer self, const std::string& network, const net::ip_address& member) {
+void fence(attachments_pointer self, const node_context& node, const std::string& network,
+           const net::ip_address& member) {
   auto& st = self->state;
   auto& members = st.network_members[network];
   std::vector<net::ip_address> peers(members.begin(), members.end());
-  caf::anon_send(st.bridges,
-                 fence_member{network, member, std::move(peers), fence_node_ip(st), st.cluster_cidr});
+  caf::anon_send(st.bridges, fence_member{network, member, std::move(peers), fence_node_ip(node),
+                                          node.cluster_cidr});
   members.insert(member);
 }
 
-unfence_member unfence(coordinator_pointer self, const std::string& network,
-                       const net::ip_address& member) {
+unfence_member unfence(attachments_pointer self, const node_context& node,
+                       const std::string& network, const net::ip_address& member) {
   auto& st = self->state;
   std::vector<net::ip_address> remaining;
   if (auto it = st.network_members.find(network); it != st.network_members.end()) {
@@ -35,8 +36,8 @@ unfence_member unfence(coordinator_pointer self, const std::string& network,
     if (it->second.empty())
       st.network_members.erase(it);
   }
-  return unfence_member{network, member, std::move(remaining), fence_node_ip(st),
-                        st.cluster_cidr};
+  return unfence_member{network, member, std::move(remaining), fence_node_ip(node),
+                        node.cluster_cidr};
 }
 
 } // namespace overlayd

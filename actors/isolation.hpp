@@ -5,17 +5,18 @@
 
 #include <string>
 
-#include "actors/dedicated_overlay.hpp"
+#include "actors/attachments_state.hpp"
 
 namespace overlayd {
 
 // Adds `member` to `network` and asks for its fence (peers = the members
 // before it).
-void fence(coordinator_pointer self, const std::string& network, const net::ip_address& member);
+void fence(attachments_pointer self, const node_context& node, const std::string& network,
+           const net::ip_address& member);
 
 // Drops `member` from `network`; returns the fence change for the bridge
 // manager, which the caller sends (and may wait for).
-unfence_member unfence(coordinator_pointer self, const std::string& network,
-                       const net::ip_address& member);
+unfence_member unfence(attachments_pointer self, const node_context& node,
+                       const std::string& network, const net::ip_address& member);
 
 } // namespace overlayd

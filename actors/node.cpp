@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "actors/attachments_state.hpp"
 #include "actors/bridge_manager.hpp"
 #include "actors/bridge_manager_state.hpp"
 #include "actors/coordinator.hpp"
@@ -43,6 +44,7 @@ struct node::impl {
   bridge_manager_actor bridges;
   nat_traversal_actor nat;
   device_maker_actor devices;
+  attachments_actor attachments;
   coordinator_actor coordinator;
   bool stopped = false;
 };
@@ -99,9 +101,11 @@ result<std::unique_ptr<node>> node::start(node_options options) {
                                                   options.host.netns);
   // Detached: TUN, netlink and the UAPI bind block.
   self->devices = self->system->spawn<caf::detached>(overlayd::device_maker, options.host.netns);
+  self->attachments = self->system->spawn(overlayd::attachments, self->ipam, self->bridges);
   self->coordinator = self->system->spawn(
     overlayd::coordinator,
-    coordinator_children{self->ipam, self->dns, self->bridges, self->nat, self->devices},
+    coordinator_children{self->ipam, self->dns, self->bridges, self->nat, self->devices,
+                         self->attachments},
     transport_options{options.host.uapi_dir, 1420, {}, options.offloads});
   self->options = std::move(options);
   return std::unique_ptr<node>(new node(std::move(self)));
@@ -129,12 +133,14 @@ void node::stop() {
   caf::anon_send_exit(self_->bridges, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(self_->nat, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(self_->devices, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(self_->attachments, caf::exit_reason::user_shutdown);
   self_->coordinator = nullptr;
   self_->dns = nullptr;
   self_->ipam = nullptr;
   self_->bridges = nullptr;
   self_->nat = nullptr;
   self_->devices = nullptr;
+  self_->attachments = nullptr;
   self_->system.reset(); // waits for every actor to finish
 }
 

@@ -50,7 +50,7 @@ void route_subnet_to_node(coordinator_pointer self, const net::cidr& subnet, boo
                   });
 }
 
-using bridge_done = std::function<void(result<coordinator_state::service_bridge>)>;
+using bridge_done = std::function<void(result<service_bridge>)>;
 
 // create_service_bridge (mechanics 7.4): registry slot, bridge, pool.
 void make_bridge_for(coordinator_pointer self, const std::string& key, const std::string& name,
@@ -74,7 +74,7 @@ void make_bridge_for(coordinator_pointer self, const std::string& key, const std
             done(gateway.err());
             return;
           }
-          coordinator_state::service_bridge bridge{name, cidr, *gateway};
+          service_bridge bridge{name, cidr, *gateway};
           ask<address_reply>(self, self->state.ipam, "ipam", wait_for::quick,
                              open_pool{name, cidr},
                              [bridge, done](const address_reply& opened) {
@@ -119,7 +119,7 @@ void set_up_service_bridge(coordinator_pointer self, const std::string& service,
     }
     auto name = net::make_interface_name({st.deployment, st.instance_id, "shared"}, "sh");
     make_bridge_for(self, shared_bridge_key, name,
-                    [self, service, rp](result<coordinator_state::service_bridge> made) mutable {
+                    [self, service, rp](result<service_bridge> made) mutable {
                       if (!made)
                         return deliver_error(rp, made.err());
                       auto& st = self->state;
@@ -132,7 +132,7 @@ void set_up_service_bridge(coordinator_pointer self, const std::string& service,
   }
   // Auto and Isolated (the fence comes with attach's isolation_network).
   ensure_service_bridge(self, service, true,
-                        [rp](result<coordinator_state::service_bridge> made) mutable {
+                        [rp](result<service_bridge> made) mutable {
                           if (!made)
                             return deliver_error(rp, made.err());
                           rp.deliver(info(made->name, msg::overlay_mode::automatic));
@@ -141,7 +141,7 @@ void set_up_service_bridge(coordinator_pointer self, const std::string& service,
 
 void ensure_service_bridge(coordinator_pointer self, const std::string& service,
                            bool route_on_cluster,
-                           std::function<void(result<coordinator_state::service_bridge>)> done) {
+                           std::function<void(result<service_bridge>)> done) {
   auto& st = self->state;
   if (auto it = st.service_bridges.find(service); it != st.service_bridges.end()) {
     done(it->second);
@@ -150,7 +150,7 @@ void ensure_service_bridge(coordinator_pointer self, const std::string& service,
   auto name = net::make_interface_name({st.deployment, st.instance_id, service}, "b");
   make_bridge_for(self, service, name,
                   [self, service, route_on_cluster,
-                   done](result<coordinator_state::service_bridge> made) {
+                   done](result<service_bridge> made) {
                     if (made) {
                       auto& st = self->state;
                       st.service_bridges[service] = *made;
@@ -250,7 +250,7 @@ void prune_orphan_bridges(coordinator_pointer self, const std::vector<std::strin
     });
 }
 
-result<coordinator_state::service_bridge> bridge_of(const coordinator_state& st,
+result<service_bridge> bridge_of(const coordinator_state& st,
                                                     const std::string& service) {
   if (uses_shared_bridge(st, service)) {
     if (!st.shared_bridge)

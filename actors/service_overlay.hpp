@@ -25,7 +25,7 @@ void set_up_service_bridge(coordinator_pointer self, const std::string& service,
 // device, as Auto does; a Dedicated service routes it on its own device.
 void ensure_service_bridge(coordinator_pointer self, const std::string& service,
                            bool route_on_cluster,
-                           std::function<void(result<coordinator_state::service_bridge>)> done);
+                           std::function<void(result<service_bridge>)> done);
 
 // mechanics 7.5 steps 2-5; never fails.
 void take_down_service_bridge(coordinator_pointer self, const std::string& service);
@@ -45,7 +45,7 @@ void allocate_service_address(coordinator_pointer self, const std::string& servi
                               response_promise rp);
 
 // The bridge a container of `service` attaches to, or the spec's error.
-result<coordinator_state::service_bridge> bridge_of(const coordinator_state& st,
+result<service_bridge> bridge_of(const coordinator_state& st,
                                                     const std::string& service);
 
 } // namespace overlayd

@@ -5,16 +5,19 @@
 // of the cluster device.
 #pragma once
 
-#include "actors/dedicated_overlay.hpp"
+#include "actors/attachments_state.hpp"
 
 namespace overlayd {
 
-void attach_host_shared(coordinator_pointer self, const msg::attach_container& request,
-                        const std::string& id, response_promise rp);
-void detach_host_shared(coordinator_pointer self, const std::string& id, response_promise rp);
+void attach_host_shared(attachments_pointer self, const msg::attach_container& request,
+                        const attach_context& context, const std::string& id,
+                        attach_promise rp);
+void detach_host_shared(attachments_pointer self, const detach_context& context,
+                        const std::string& id, detach_promise rp);
 
-void attach_guest(coordinator_pointer self, const msg::attach_container& request,
-                  const std::string& id, response_promise rp);
-void detach_guest(coordinator_pointer self, const std::string& id, response_promise rp);
+void attach_guest(attachments_pointer self, const msg::attach_container& request,
+                  const attach_context& context, const std::string& id, attach_promise rp);
+void detach_guest(attachments_pointer self, const detach_context& context, const std::string& id,
+                  detach_promise rp);
 
 } // namespace overlayd

@@ -1,0 +1,55 @@
+#include "actors/attachments.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/attachments_state.hpp"
+#include "actors/container_attach.hpp"
+#include "actors/vm_attach.hpp"
+
+namespace overlayd {
+
+std::string attachment_key(const msg::attach_handle& handle) {
+  if (auto* pid = std::get_if<msg::linux_pid_handle>(&handle))
+    return "pid:" + std::to_string(pid->pid);
+  if (auto* shared = std::get_if<msg::host_shared_handle>(&handle))
+    return "host-shared:" + shared->id;
+  if (auto* guest = std::get_if<msg::guest_managed_handle>(&handle))
+    return "guest:" + guest->id;
+  return "windows";
+}
+
+attachments_actor::behavior_type attachments(attachments_pointer self, ipam_actor ipam,
+                                             bridge_manager_actor bridges) {
+  self->state.ipam = std::move(ipam);
+  self->state.bridges = std::move(bridges);
+  return {
+    [self](attach_order& order) -> caf::result<attach_outcome> {
+      auto rp = self->make_response_promise<attach_outcome>();
+      const auto& r = order.request;
+      if (auto* pid = std::get_if<msg::linux_pid_handle>(&r.handle))
+        attach_linux_container(self, r, order.context, pid->pid, rp);
+      else if (auto* shared = std::get_if<msg::host_shared_handle>(&r.handle))
+        attach_host_shared(self, r, order.context, shared->id, rp);
+      else if (auto* guest = std::get_if<msg::guest_managed_handle>(&r.handle))
+        attach_guest(self, r, order.context, guest->id, rp);
+      else // the coordinator answers these itself
+        rp.deliver(refused("WindowsContainer attach is only supported on Windows"));
+      return rp;
+    },
+    [self](detach_order& order) -> caf::result<detach_outcome> {
+      auto rp = self->make_response_promise<detach_outcome>();
+      if (auto* pid = std::get_if<msg::linux_pid_handle>(&order.handle))
+        detach_linux_container(self, order.context, pid->pid, rp);
+      else if (auto* shared = std::get_if<msg::host_shared_handle>(&order.handle))
+        detach_host_shared(self, order.context, shared->id, rp);
+      else if (auto* guest = std::get_if<msg::guest_managed_handle>(&order.handle))
+        detach_guest(self, order.context, guest->id, rp);
+      else // nothing was ever attached on Linux
+        rp.deliver(detach_outcome{});
+      return rp;
+    },
+  };
+}
+
+} // namespace overlayd
