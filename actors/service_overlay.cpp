@@ -130,12 +130,13 @@ void set_up_service_bridge(coordinator_pointer self, const std::string& service,
                     });
     return;
   }
-  // Auto and Isolated (the fence comes with attach's isolation_network).
+  // Auto and Isolated (the fence comes with attach's isolation_network);
+  // each answers its own mode (DECISIONS 8).
   ensure_service_bridge(self, service, true,
-                        [rp](result<service_bridge> made) mutable {
+                        [rp, mode](result<service_bridge> made) mutable {
                           if (!made)
                             return deliver_error(rp, made.err());
-                          rp.deliver(info(made->name, msg::overlay_mode::automatic));
+                          rp.deliver(info(made->name, mode));
                         });
 }
 

@@ -25,17 +25,19 @@ using overlayd::result;
 
 namespace {
 
-// Doubles a positive number; refuses others with a result error; never
-// answers 0 (it keeps the promise).
+// Multiplies a positive number by its factor; refuses others with a result
+// error; never answers 0 (it keeps the promise).
 using doubler_actor = caf::typed_actor<caf::replies_to<int>::with<result<int>>>;
 
 struct doubler_state {
   std::vector<caf::typed_response_promise<result<int>>> pending;
 };
 
-doubler_actor::behavior_type doubler(doubler_actor::stateful_pointer<doubler_state> self) {
+// (A spawn argument: CAF 0.17 trips over a function actor spawned without.)
+doubler_actor::behavior_type doubler(doubler_actor::stateful_pointer<doubler_state> self,
+                                     int factor) {
   return {
-    [self](int n) -> caf::result<result<int>> {
+    [self, factor](int n) -> caf::result<result<int>> {
       if (n == 0) {
         auto rp = self->make_response_promise<result<int>>();
         self->state.pending.push_back(rp);
@@ -43,7 +45,7 @@ doubler_actor::behavior_type doubler(doubler_actor::stateful_pointer<doubler_sta
       }
       if (n < 0)
         return result<int>(overlayd::make_error(error_code::invalid_argument, "negative"));
-      return result<int>(2 * n);
+      return result<int>(factor * n);
     },
   };
 }
@@ -70,7 +72,7 @@ result<int> ask_doubler(caf::actor_system& system, const doubler_actor& to, int 
 TEST_CASE("ask: the answer, a refusal, a timeout and a gone actor take one path", "[ask]") {
   caf::actor_system_config config;
   caf::actor_system system{config};
-  auto d = system.spawn(doubler);
+  auto d = system.spawn(doubler, 2);
 
   auto doubled = ask_doubler(system, d, 21);
   REQUIRE(doubled.ok());
