@@ -1,5 +1,8 @@
 #include "actors/attachments.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -18,6 +21,33 @@ std::string attachment_key(const msg::attach_handle& handle) {
     return "guest:" + guest->id;
   return "windows";
 }
+
+namespace {
+
+void forget_all(attachments_state& st) {
+  auto release = [&st](const net::ip_address& ip) {
+    caf::anon_send(st.ipam, release_address{ip});
+  };
+  auto release_record = [&release](const attachments_state::attachment& a) {
+    release(a.service_ip);
+    if (a.global_ip)
+      release(*a.global_ip);
+  };
+  for (const auto& [pid, a] : st.attached)
+    release_record(a);
+  for (const auto& [id, a] : st.host_shared)
+    release_record(a);
+  for (const auto& [id, g] : st.guests)
+    release(g.overlay_ip);
+  spdlog::info("attachments forgotten: {} containers, {} host-shared, {} guests",
+               st.attached.size(), st.host_shared.size(), st.guests.size());
+  st.attached.clear();
+  st.host_shared.clear();
+  st.guests.clear();
+  st.network_members.clear();
+}
+
+} // namespace
 
 attachments_actor::behavior_type attachments(attachments_pointer self, ipam_actor ipam,
                                              bridge_manager_actor bridges) {
@@ -49,6 +79,7 @@ attachments_actor::behavior_type attachments(attachments_pointer self, ipam_acto
         rp.deliver(detach_outcome{});
       return rp;
     },
+    [self](forget_attachments) { forget_all(self->state); },
   };
 }
 

@@ -77,6 +77,10 @@ struct detach_order {
   detach_context context;
 };
 
+// The global teardown took the host plumbing down: forget every record and
+// give its addresses back (DECISIONS 13).
+struct forget_attachments {};
+
 struct attach_outcome {
   msg::response answer; // attach_result, guest_overlay_config or the spec's error
   // Set when the attachment was recorded: the service its record names.
@@ -97,6 +101,7 @@ struct detach_outcome {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::attach_order)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::detach_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::forget_attachments)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::attach_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::detach_outcome)
 
@@ -104,7 +109,8 @@ namespace overlayd {
 
 using attachments_actor =
   caf::typed_actor<caf::replies_to<attach_order>::with<attach_outcome>,
-                   caf::replies_to<detach_order>::with<detach_outcome>>;
+                   caf::replies_to<detach_order>::with<detach_outcome>,
+                   caf::reacts_to<forget_attachments>>;
 
 // The resource a handle names, "pid:42", "host-shared:<id>", "guest:<id>"
 // (request_lanes.hpp); also the coordinator's key for what it attached.

@@ -102,10 +102,7 @@ public:
   }
 
   reply operator()(msg::teardown_global_overlay&) {
-    take_down_global_overlay(self_);
-    auto rp = self_->make_response_promise<msg::response>();
-    revert_host_plumbing(self_, [rp]() mutable { rp.deliver(ok()); });
-    return rp;
+    return tear_everything_down();
   }
 
   // -- service overlays, containers and bridges -----------------------------------------
@@ -298,13 +295,22 @@ public:
     // The full teardown; the caller (the gateway or the embedding program)
     // ends the process after this answer.
     spdlog::info("shutdown requested");
+    return tear_everything_down();
+  }
+
+private:
+  // The devices, the attachments and the host plumbing all go, and with
+  // them every record of them, so state and host agree (DECISIONS 13).
+  reply tear_everything_down() {
     take_down_global_overlay(self_);
+    stop_dedicated_devices(self_);
+    self_->send(st_.attachments, forget_attachments{});
+    st_.attached_services.clear();
     auto rp = self_->make_response_promise<msg::response>();
     revert_host_plumbing(self_, [rp]() mutable { rp.deliver(ok()); });
     return rp;
   }
 
-private:
   reply no_dedicated_overlay(const msg::service_scope& scope) {
     return fail("no dedicated overlay for service " + scope.service);
   }

@@ -246,17 +246,33 @@ void read_next(coordinator_pointer self, status_ptr s, dedicated_list todo,
 
 void deliver_status_with_dedicated(coordinator_pointer self, msg::status_snapshot snapshot,
                                    response_promise rp) {
+  const auto& st = self->state;
   auto todo = std::make_shared<std::vector<msg::dedicated_service_status>>();
   std::vector<transport_actor> devices;
-  for (const auto& [service, d] : self->state.dedicated) {
+  // Every per-service overlay (its bridge, shared or its own), plus the
+  // Dedicated devices not counted there (the original's service_count).
+  std::size_t services = st.service_interfaces.size();
+  for (const auto& [service, d] : st.dedicated) {
     todo->push_back(msg::dedicated_service_status{service, d.interface, d.public_key,
                                                   d.listen_port, d.overlay_ip,
                                                   d.subnet.to_string(), 0});
     devices.push_back(d.actor);
+    if (st.service_interfaces.count(service) == 0)
+      ++services;
   }
-  snapshot.service_count = static_cast<std::uint32_t>(devices.size());
+  snapshot.service_count = static_cast<std::uint32_t>(services);
   read_next(self, std::make_shared<msg::status_snapshot>(std::move(snapshot)), todo,
             std::move(devices), 0, rp);
+}
+
+void stop_dedicated_devices(coordinator_pointer self) {
+  auto& st = self->state;
+  for (const auto& [service, d] : st.dedicated) {
+    self->unlink_from(d.actor);
+    caf::anon_send_exit(d.actor, caf::exit_reason::user_shutdown);
+    spdlog::info("dedicated overlay {} down (its identity stays saved)", service);
+  }
+  st.dedicated.clear();
 }
 
 void take_down_dedicated_overlay(coordinator_pointer self, const std::string& service) {

@@ -24,6 +24,11 @@ void set_up_dedicated_overlay(coordinator_pointer self, const std::string& servi
 void deliver_status_with_dedicated(coordinator_pointer self, msg::status_snapshot snapshot,
                                    response_promise rp);
 
+// The global teardown's part: every Dedicated device goes down, their
+// identities stay saved and their ports reserved, so the next setup of a
+// service brings back the same key, port and interface.
+void stop_dedicated_devices(coordinator_pointer self);
+
 // Ends the device, releases its port and forgets its identity; a no-op for
 // a service without one.
 void take_down_dedicated_overlay(coordinator_pointer self, const std::string& service);

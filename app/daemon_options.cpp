@@ -41,7 +41,8 @@ const char* daemon_usage() {
          "  --socket PATH      listening socket (default: derived from the data dir:\n"
          "                     <data-dir>/run/zlayer-overlayd.sock, /var/run/zlayer-overlayd.sock\n"
          "                     for the default data dir)\n"
-         "  --uapi-dir DIR     WireGuard UAPI sockets (default /var/run/wireguard)\n"
+         "  --uapi-dir DIR     WireGuard UAPI sockets (default: <data-dir>/run/wireguard;\n"
+         "                     /var/run/wireguard for the default data dir)\n"
          "  --log-level LEVEL  trace, debug, info, warn, error or off (default info)\n"
          "  --dropin-root DIR  where the networkd/NetworkManager drop-ins go (default /;\n"
          "                     tests point it at a scratch directory)\n"
@@ -56,6 +57,7 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
   daemon_options out;
   std::optional<std::string> data_dir;
   std::optional<std::string> socket;
+  std::optional<std::string> uapi_dir;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value_of = [&](const std::string& flag) -> std::optional<std::string> {
@@ -83,7 +85,7 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
     } else if (auto v = value_of("--socket")) {
       socket = *v;
     } else if (auto v = value_of("--uapi-dir")) {
-      out.uapi_dir = *v;
+      uapi_dir = *v;
     } else if (auto v = value_of("--dropin-root")) {
       out.dropin_root = *v;
     } else if (auto v = value_of("--log-level")) {
@@ -106,6 +108,10 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
   }
   out.data_dir = data_dir ? *data_dir : environment_data_dir();
   out.socket_path = socket ? *socket : socket_path_for(out.data_dir);
+  // As the original: two daemons with two data dirs keep their UAPI
+  // sockets apart; only the default data dir uses /var/run/wireguard.
+  out.uapi_dir =
+    uapi_dir ? *uapi_dir : net::default_uapi_dir_for(out.data_dir, platform_default_data_dir());
   return out;
 }
 

@@ -12,7 +12,7 @@ struct daemon_options {
   std::string data_dir;
   std::string socket_path;
   std::string dropin_root = "/";
-  std::string uapi_dir = "/var/run/wireguard";
+  std::string uapi_dir; // --uapi-dir, else derived from the data dir
   std::string log_level = "info";
   bool offloads = true; // TUN offloads and UDP GSO/GRO; --no-offloads turns them off
   bool show_help = false;

@@ -7,6 +7,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
   }
   spdlog::info("overlayd {} listening on {} (data dir {}, UAPI dir {})", OVERLAYD_VERSION,
                options->socket_path, options->data_dir, options->uapi_dir);
+  // Under systemd (Type=notify) the unit is up once the socket serves;
+  // elsewhere NOTIFY_SOCKET is unset and this does nothing.
+  sd_notifyf(0, "READY=1\nSTATUS=serving %s", options->socket_path.c_str());
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -83,6 +87,7 @@ int main(int argc, char** argv) {
   else
     spdlog::info("received {}; stopping, container plumbing stays in place",
                  signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  sd_notify(0, "STOPPING=1");
   (*service)->stop();
   (*node)->stop();
   spdlog::info("stopped");

@@ -7,7 +7,9 @@ packages=(
   # build
   g++ cmake make pkg-config
   libcaf-dev libuv1-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
-  libsodium-dev libmsgpack-cxx-dev libspdlog-dev catch2
+  libsodium-dev libmsgpack-cxx-dev libspdlog-dev catch2 libsystemd-dev
+  # the unit check (systemd-analyze verify)
+  systemd
   # test peers and host tools
   iproute2 iputils-ping iptables nftables wireguard-go wireguard-tools iperf3 coturn procps
 )
