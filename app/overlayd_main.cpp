@@ -34,6 +34,7 @@ sigset_t block_stop_signals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1); // raised after a Shutdown request is answered
+  sigaddset(&set, SIGHUP);  // a closed terminal or a reload: neither stops us
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
@@ -81,7 +82,9 @@ int main(int argc, char** argv) {
   sd_notifyf(0, "READY=1\nSTATUS=serving %s", options->socket_path.c_str());
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  // Nothing is configured from files, so a reload has nothing to re-read.
+  while (sigwait(&stop_signals, &signal_number) == 0 && signal_number == SIGHUP)
+    spdlog::info("received SIGHUP; nothing to reload, still serving");
   if (signal_number == SIGUSR1)
     spdlog::info("shutdown request answered; exiting");
   else

@@ -413,3 +413,18 @@ TEST_CASE("SIGTERM and SIGINT stop the daemon with status 0", "[integration]") {
   daemon.signal(sig);
   CHECK(daemon.wait_exit(10) == 0);
 }
+
+TEST_CASE("SIGHUP leaves the daemon serving", "[integration]") {
+  temp_dir dir;
+  daemon_process daemon(dir.path());
+  REQUIRE(daemon.started());
+  daemon.signal(SIGHUP);
+  CHECK_FALSE(daemon.wait_exit(0.5));
+  auto conn = client_connection::connect(daemon.socket_path());
+  REQUIRE(conn.ok());
+  auto status = conn->call(msg::status{});
+  REQUIRE(status.ok());
+  CHECK(std::holds_alternative<msg::status_snapshot>(*status));
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit(10) == 0);
+}
