@@ -16,6 +16,7 @@
 #include "actors/nat_link.hpp"
 #include "actors/replies.hpp"
 #include "actors/request_lanes.hpp"
+#include "actors/request_limits.hpp"
 #include "actors/service_overlay.hpp"
 #include "actors/transport_conversions.hpp"
 #include "net/base/endpoint.hpp"
@@ -344,17 +345,19 @@ private:
     if (auto* service = std::get_if<msg::service_scope>(&scope)) {
       if ((device = dedicated_device(service->service)) == nullptr)
         return no_dedicated_overlay(*service);
-    } else if (st_.global_transport) {
-      device = &*st_.global_transport;
-    } else {
-      // As the original: without a device this is skipped, even for a
-      // malformed CIDR.
-      spdlog::warn("global overlay has no device; {} {} for {} skipped", what, cidr, pubkey);
-      return ok();
     }
+    // A malformed CIDR is refused even without a device (the original
+    // answered ok to 10.0.0.0/40 then, issue 13).
     auto prefix = net::cidr::parse(cidr);
     if (!prefix)
       return fail("invalid CIDR " + cidr + ": " + prefix.error_message());
+    if (device == nullptr) {
+      if (!st_.global_transport) {
+        spdlog::warn("global overlay has no device; {} {} for {} skipped", what, cidr, pubkey);
+        return ok();
+      }
+      device = &*st_.global_transport;
+    }
     auto key = net::wg::key_from_base64(pubkey);
     if (!key)
       return engine_error(std::string(what) + " failed: " + key.error_message());
@@ -549,6 +552,8 @@ coordinator_actor::behavior_type coordinator(self_pointer self, coordinator_chil
   return {
     [self](msg::request& r) -> reply {
       spdlog::debug("request {}", msg::op_name(r));
+      if (auto sane = check_name_lengths(r); !sane)
+        return fail(sane.error_message());
       auto touched = resources_of(r, self->state);
       if (!touched)
         return std::visit(request_handlers{self}, r);

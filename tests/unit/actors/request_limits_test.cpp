@@ -1,0 +1,40 @@
+// Bad input is refused with a clear error, whatever the node's state.
+#include "embedded_helpers.hpp"
+
+namespace msg = overlayd::msg;
+using overlayd::testing::confinement;
+using overlayd::testing::error_of;
+using overlayd::testing::scratch_dir;
+using overlayd::testing::wait;
+
+TEST_CASE("names longer than a DNS name are refused, naming the field", "[limits]") {
+  scratch_dir dir;
+  confinement host(dir);
+  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
+  REQUIRE(daemon.ok());
+  auto& d = **daemon;
+  const std::string huge(8 << 20, 'w');
+  CHECK(error_of(wait(d.call(msg::setup_service_overlay{huge, msg::overlay_mode::automatic})))
+        == "service name too long (8388608 bytes, at most 253)");
+  CHECK(error_of(wait(d.call(msg::allocate_ip{huge, false})))
+        == "service name too long (8388608 bytes, at most 253)");
+  CHECK(error_of(wait(d.call(msg::register_dns{huge, *overlayd::net::ip_address::parse(
+                                                       "10.200.0.5")})))
+        == "DNS name too long (8388608 bytes, at most 253)");
+  // 253 bytes is still a name.
+  const std::string longest(253, 'w');
+  CHECK_FALSE(msg::is_error(wait(d.call(msg::allocate_ip{longest, false}))));
+}
+
+TEST_CASE("a malformed CIDR is refused even before the global overlay exists", "[limits]") {
+  scratch_dir dir;
+  confinement host(dir);
+  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
+  REQUIRE(daemon.ok());
+  auto answer = wait((*daemon)->call(
+    msg::add_allowed_ip{"cGVlcg==", "10.0.0.0/40", msg::peer_scope{msg::global_scope{}}}));
+  CHECK(error_of(answer).rfind("invalid CIDR 10.0.0.0/40: ", 0) == 0);
+  // A well-formed one is still skipped without a device, as the original does.
+  CHECK(std::holds_alternative<msg::ok_result>(wait((*daemon)->call(
+    msg::add_allowed_ip{"cGVlcg==", "10.0.0.0/24", msg::peer_scope{msg::global_scope{}}}))));
+}
