@@ -8,11 +8,15 @@ namespace overlayd {
 namespace {
 
 result<void> within(const char* what, const std::string& name) {
-  if (name.size() <= max_name_bytes)
-    return {};
-  return make_error(error_code::invalid_argument,
-                    std::string(what) + " too long (" + std::to_string(name.size())
-                      + " bytes, at most " + std::to_string(max_name_bytes) + ")");
+  if (name.size() > max_name_bytes)
+    return make_error(error_code::invalid_argument,
+                      std::string(what) + " too long (" + std::to_string(name.size())
+                        + " bytes, at most " + std::to_string(max_name_bytes) + ")");
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) // a forged log line, a broken file
+      return make_error(error_code::invalid_argument,
+                        std::string(what) + " contains a control character");
+  return {};
 }
 
 result<void> within(const char* what, const std::optional<std::string>& name) {

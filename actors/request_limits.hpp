@@ -12,7 +12,8 @@ namespace overlayd {
 inline constexpr std::size_t max_name_bytes = 253;
 
 // An invalid_argument error naming the field and its length, e.g.
-// "service name too long (8388608 bytes, at most 253)".
+// "service name too long (8388608 bytes, at most 253)", or saying that it
+// holds a control character (a newline would forge a log line).
 result<void> check_name_lengths(const msg::request& request);
 
 } // namespace overlayd

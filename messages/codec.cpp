@@ -60,13 +60,16 @@ frame_decode decode_frame(std::string_view body) {
 }
 
 std::string loggable_decode_error(std::string_view error) {
-  // Quoted strings are written Rust-debug style: "..." with \" and \\ escaped.
+  // Strings are quoted Rust-debug style, "..." with \" and \\ escaped: the
+  // client's, elided. Variant names in `...` stay (the error text already
+  // cut them to echo_limit); no byte of theirs may start a new log line.
   std::string out;
   bool in_string = false;
   for (std::size_t i = 0; i < error.size(); ++i) {
     const char c = error[i];
     if (!in_string) {
-      out += c;
+      const bool control = static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+      out += control ? '?' : c;
       in_string = c == '"';
     } else if (c == '\\') {
       ++i; // the escaped character is part of the string

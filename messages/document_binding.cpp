@@ -156,7 +156,7 @@ void from_document_value(decode_context& ctx, const value& v, overlay_mode& out)
   }
   auto mode = overlay_mode_from_wire(v.as_string());
   if (!mode) {
-    ctx.fail("unknown variant `" + v.as_string()
+    ctx.fail("unknown variant `" + echo_of(v.as_string())
              + "`, expected one of `auto`, `shared`, `dedicated`, `isolated`");
     return;
   }

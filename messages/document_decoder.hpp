@@ -124,7 +124,7 @@ public:
       return;
     }
     if (!select_alternative<variant_type, 0>(tag->as_string(), out))
-      ctx_.fail("unknown variant `" + tag->as_string() + "`, expected one of "
+      ctx_.fail("unknown variant `" + echo_of(tag->as_string()) + "`, expected one of "
                 + expected_tags<variant_type>());
   }
 

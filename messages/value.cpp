@@ -36,7 +36,26 @@ std::string rust_debug_string(const std::string& s) {
   return out;
 }
 
+// The part of `text` an error text quotes: at most echo_limit bytes, never
+// half a UTF-8 character.
+std::string quoted_part(const std::string& text) {
+  if (text.size() <= echo_limit)
+    return text;
+  std::size_t cut = echo_limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  return text.substr(0, cut);
+}
+
+std::string cut_note(const std::string& text) {
+  return text.size() <= echo_limit ? "" : "... (" + std::to_string(text.size()) + " bytes)";
+}
+
 } // namespace
+
+std::string echo_of(const std::string& text) {
+  return quoted_part(text) + cut_note(text);
+}
 
 // Non-negative integers are always unsigned_integer, whatever their C++
 // type, so that equal numbers compare equal whichever codec produced them.
@@ -76,7 +95,8 @@ std::string value::describe() const {
     case kind::unsigned_integer: return "integer `" + std::to_string(as_uint()) + "`";
     case kind::signed_integer: return "integer `" + std::to_string(as_int()) + "`";
     case kind::floating: return "floating point `" + format_float(as_double()) + "`";
-    case kind::string: return "string " + rust_debug_string(as_string());
+    case kind::string:
+      return "string " + rust_debug_string(quoted_part(as_string())) + cut_note(as_string());
     case kind::array: return "sequence";
     case kind::object: return "map";
   }

@@ -10,6 +10,13 @@
 
 namespace overlayd::msg {
 
+// How error texts echo a client's string: whole up to echo_limit bytes,
+// else its first echo_limit bytes (cut on a UTF-8 boundary) then
+// "... (<n> bytes)", so that an error reply stays far below the frame limit
+// and a log line short.
+inline constexpr std::size_t echo_limit = 128;
+std::string echo_of(const std::string& text);
+
 class value {
 public:
   // -- member types --------------------------------------------------------

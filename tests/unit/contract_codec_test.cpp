@@ -177,6 +177,30 @@ TEST_CASE("a decode error for the log leaves out the client's strings", "[codec]
   CHECK(logged == "frame codec error: request.wg_port: invalid type: string \"...\", expected u16");
   CHECK(msg::loggable_decode_error("cut \"short") == "cut \"...");
   CHECK(msg::loggable_decode_error("unknown variant `x`") == "unknown variant `x`");
+  // A newline in an op name cannot forge a log line.
+  CHECK(msg::loggable_decode_error("unknown variant `x\n[info] forged`")
+        == "unknown variant `x?[info] forged`");
+}
+
+TEST_CASE("error texts echo at most 128 bytes of a client's value", "[codec]") {
+  const std::string op(8 << 20, 'o');
+  const std::string error = decode_error(
+    R"({"frame":"request","id":3,"request":{"op":")" + op + R"("}})");
+  INFO(error.substr(0, 300));
+  CHECK(error.find("unknown variant `" + std::string(128, 'o')
+                   + "... (8388608 bytes)`, expected one of ")
+        != std::string::npos);
+  CHECK(error.size() < 2048);
+  const std::string port = decode_error(
+    R"({"frame":"request","id":3,"request":{"op":"setup_global_overlay","deployment":"d",)"
+    R"("instance_id":"i","cluster_cidr":"c","wg_port":")" + std::string(1000, 'p') + R"("}})");
+  CHECK(port.find("invalid type: string \"" + std::string(128, 'p') + "\"... (1000 bytes), "
+                  "expected u16")
+        != std::string::npos);
+  // Short values are echoed whole, as serde does.
+  CHECK(decode_error(R"({"frame":"request","id":3,"request":{"op":"nope"}})")
+          .find("unknown variant `nope`")
+        != std::string::npos);
 }
 
 TEST_CASE("a failed decode still reports a readable id", "[codec]") {

@@ -7,7 +7,7 @@ using overlayd::testing::error_of;
 using overlayd::testing::scratch_dir;
 using overlayd::testing::wait;
 
-TEST_CASE("names longer than a DNS name are refused, naming the field", "[limits]") {
+TEST_CASE("names longer than a DNS name or with control characters are refused", "[limits]") {
   scratch_dir dir;
   confinement host(dir);
   auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
@@ -21,6 +21,9 @@ TEST_CASE("names longer than a DNS name are refused, naming the field", "[limits
   CHECK(error_of(wait(d.call(msg::register_dns{huge, *overlayd::net::ip_address::parse(
                                                        "10.200.0.5")})))
         == "DNS name too long (8388608 bytes, at most 253)");
+  CHECK(error_of(wait(d.call(msg::setup_service_overlay{"web\n[info] forged",
+                                                        msg::overlay_mode::automatic})))
+        == "service name contains a control character");
   // 253 bytes is still a name.
   const std::string longest(253, 'w');
   CHECK_FALSE(msg::is_error(wait(d.call(msg::allocate_ip{longest, false}))));
