@@ -1,47 +1,70 @@
-// gateway actor: the bridge between the socket's libuv loop and the
-// coordinator. The loop thread hands it raw frame bodies; it decodes them,
-// asks the coordinator, and hands the encoded answer back to the loop. Several
+// gateway: the bridge between the socket's libuv loop and the coordinator.
+// The loop thread decodes each frame and sends the request straight to the
+// coordinator; the answer is encoded and handed to the server on whichever
+// thread delivers it (usually the coordinator's worker), and the server
+// writes it at once when the connection is idle. So a request costs one
+// actor activation and wakes the loop thread once, on its way in. A body
+// that does not decode is answered by the loop thread itself. Several
 // requests of one connection may be in flight; each answer carries its id.
 #pragma once
 
-#include <caf/allowed_unsafe_message_type.hpp>
-#include <caf/replies_to.hpp>
-#include <caf/typed_actor.hpp>
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "actors/coordinator_actor.hpp"
+#include "messages/codec.hpp"
 #include "platform/unix_socket_server.hpp"
 
 namespace overlayd {
 
-struct incoming_frame {
-  platform::connection_id conn;
-  std::string body;
+class gateway {
+public:
+  // `on_shutdown` runs (on the thread that delivered the answer) once the
+  // answer to a Shutdown request has been queued.
+  gateway(caf::actor_system& system, std::shared_ptr<platform::unix_socket_server> server,
+          coordinator_actor coordinator, std::function<void()> on_shutdown);
+  // Answers arriving later are dropped.
+  ~gateway();
+  gateway(const gateway&) = delete;
+  gateway& operator=(const gateway&) = delete;
+
+  // Loop thread: one complete frame body of a connection.
+  void on_frame(platform::connection_id conn, const std::string& body);
+
+private:
+  // A request the coordinator has not answered yet.
+  struct waiting_request {
+    platform::connection_id conn;
+    std::uint64_t id;
+    msg::body_codec codec;
+    bool is_shutdown;
+    std::chrono::steady_clock::time_point deadline;
+  };
+
+  void on_reply(caf::mailbox_element& reply); // any thread
+  void answer(const waiting_request& request, const msg::response& r);
+  void fail(const waiting_request& request, const caf::error& e);
+  void sweep();
+
+  std::shared_ptr<platform::unix_socket_server> server_;
+  coordinator_actor coordinator_;
+  std::function<void()> on_shutdown_;
+  // The coordinator answers to this actor, which runs nothing itself: each
+  // message it gets is passed to on_reply on the sender's thread.
+  caf::actor companion_;
+  std::mutex mutex_;
+  // By request message id; an entry leaves when answered, by the
+  // coordinator or by the sweep (a late answer then finds nothing).
+  std::unordered_map<std::uint64_t, waiting_request> waiting_;
 };
-
-} // namespace overlayd
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::incoming_frame)
-
-namespace overlayd {
-
-using gateway_actor = caf::typed_actor<caf::reacts_to<incoming_frame>>;
-
-struct gateway_state {
-  static inline const char* name = "gateway";
-  std::shared_ptr<platform::unix_socket_server> server;
-  coordinator_actor coordinator;
-  // Runs once the answer to a Shutdown request has been queued.
-  std::function<void()> on_shutdown;
-};
-
-gateway_actor::behavior_type gateway(gateway_actor::stateful_pointer<gateway_state> self,
-                                     std::shared_ptr<platform::unix_socket_server> server,
-                                     coordinator_actor coordinator,
-                                     std::function<void()> on_shutdown);
 
 // The answer to a frame whose length exceeds the maximum (its body is never
 // read, so it goes out as JSON with id 0, and the connection is closed).

@@ -1,9 +1,6 @@
 #include "actors/socket_service.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/send.hpp>
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/gateway.hpp"
 
@@ -11,7 +8,7 @@ namespace overlayd {
 
 struct socket_service::impl {
   std::shared_ptr<platform::unix_socket_server> server;
-  gateway_actor gateway;
+  std::unique_ptr<gateway> gate;
 };
 
 socket_service::socket_service(std::unique_ptr<impl> self) : self_(std::move(self)) {}
@@ -27,11 +24,13 @@ socket_service::start(node& n, const std::string& path, std::function<void()> on
     return bound.err();
   auto self = std::make_unique<impl>();
   self->server = std::move(*bound);
-  self->gateway = n.system().spawn(gateway, self->server, n.coordinator(), std::move(on_shutdown));
-  gateway_actor gw = self->gateway;
+  self->gate =
+    std::make_unique<gateway>(n.system(), self->server, n.coordinator(), std::move(on_shutdown));
+  // The gateway outlives the loop thread (stop() joins it first).
+  gateway* gate = self->gate.get();
   platform::unix_socket_server_callbacks callbacks;
-  callbacks.on_frame = [gw](platform::connection_id conn, std::string body) {
-    caf::anon_send(gw, incoming_frame{conn, std::move(body)});
+  callbacks.on_frame = [gate](platform::connection_id conn, std::string body) {
+    gate->on_frame(conn, body);
   };
   callbacks.on_oversized = [](platform::connection_id, std::uint32_t declared) {
     return oversized_frame_answer(declared);
@@ -44,8 +43,7 @@ void socket_service::stop() {
   if (!self_ || !self_->server)
     return;
   self_->server->stop();
-  caf::anon_send_exit(self_->gateway, caf::exit_reason::user_shutdown);
-  self_->gateway = nullptr;
+  self_->gate.reset();
   self_->server.reset();
 }
 

@@ -1,5 +1,5 @@
 // socket_service: serves a node on the Unix socket of the contract (the
-// listening socket, the loop thread and the gateway actor).
+// listening socket, its loop thread and the gateway).
 #pragma once
 
 #include <functional>

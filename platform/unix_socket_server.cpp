@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -53,8 +54,18 @@ struct connection {
   uv_pipe_t pipe; // first member: the handle's address is the connection's
   connection_id id = 0;
   unix_socket_server::impl* server = nullptr;
+  // Guarded by impl::mutex. Any thread may write to `fd` directly, under
+  // the mutex, while nothing is queued, being written or paused (try_direct),
+  // so that bytes of two frames never interleave.
+  int fd = -1;
+  std::size_t queued = 0;  // entries of impl::queue for this connection
+  bool writing = false;    // bytes handed to libuv and not yet written
+  bool paused = false;     // reading stopped until answers catch up
+  // Raised by the loop without the lock (a frame costs no lock), lowered
+  // under it.
+  std::atomic<std::size_t> in_flight{0};
+  // Loop thread only.
   msg::frame_reader reader;
-  std::size_t in_flight = 0;
   bool reading = false;
   bool closing = false;
   bool close_after_write = false;
@@ -84,10 +95,13 @@ struct unix_socket_server::impl {
   std::thread thread;
   std::mutex mutex;
   std::vector<outgoing> queue; // guarded by mutex
+  std::vector<outgoing> batch; // loop thread: the queue taken in one wakeup
   bool stop_requested = false; // guarded by mutex
   bool stopped = false;        // touched only by stop()
   connection_id next_id = 1;
-  std::unordered_map<connection_id, connection*> connections; // loop thread
+  // Changed only by the loop thread, under mutex; read by the loop thread
+  // freely and by other threads under mutex.
+  std::unordered_map<connection_id, connection*> connections;
 
   // -- loop-thread operations ----------------------------------------------------
 
@@ -95,7 +109,11 @@ struct unix_socket_server::impl {
     if (c->closing)
       return;
     c->closing = true;
-    connections.erase(c->id);
+    {
+      // From here on no other thread writes to the fd uv_close releases.
+      std::lock_guard<std::mutex> guard(mutex);
+      connections.erase(c->id);
+    }
     uv_close(reinterpret_cast<uv_handle_t*>(&c->pipe),
              [](uv_handle_t* h) { delete reinterpret_cast<connection*>(h); });
     on_connection_closed();
@@ -146,12 +164,19 @@ struct unix_socket_server::impl {
         flush(c);
         return;
       }
-      ++c->in_flight;
+      ++c->in_flight; // before the answer can come back
       callbacks.on_frame(c->id, std::move(body));
       body.clear();
     }
-    if (c->in_flight >= config.max_in_flight_per_connection)
+    if (c->in_flight < config.max_in_flight_per_connection)
+      return;
+    // Checked again under the lock: from here on answers go through the
+    // loop, which resumes reading.
+    std::lock_guard<std::mutex> guard(mutex);
+    if (c->in_flight >= config.max_in_flight_per_connection) {
+      c->paused = true;
       stop_reading(c);
+    }
   }
 
   void flush(connection* c) {
@@ -159,6 +184,10 @@ struct unix_socket_server::impl {
       if (c->close_after_write)
         close_connection(c);
       return;
+    }
+    {
+      std::lock_guard<std::mutex> guard(mutex);
+      c->writing = true;
     }
     auto* w = new write_request{};
     w->data = std::move(c->pending);
@@ -184,33 +213,52 @@ struct unix_socket_server::impl {
     if (it != connections.end()) {
       connection* c = it->second;
       --c->writes_outstanding;
-      bool done = c->close_after_write && c->writes_outstanding == 0 && c->pending.empty();
-      if (status != 0 || w->close_after || done)
+      bool drained = c->writes_outstanding == 0 && c->pending.empty();
+      if (status != 0 || w->close_after || (c->close_after_write && drained)) {
         close_connection(c);
+      } else if (drained) {
+        std::lock_guard<std::mutex> guard(mutex);
+        c->writing = false;
+      }
     }
     delete w;
   }
 
   void on_wakeup() {
-    std::vector<outgoing> batch;
     bool stopping;
+    std::vector<connection*> resume;
     {
       std::lock_guard<std::mutex> guard(mutex);
       batch.swap(queue);
       stopping = stop_requested;
+      for (auto& out : batch) {
+        auto it = connections.find(out.conn);
+        if (it == connections.end())
+          continue;
+        connection* c = it->second;
+        --c->queued;
+        // Marked before the lock is released, so that no direct write
+        // slips in ahead of bytes that were queued first.
+        if (!out.bytes.empty())
+          c->writing = true;
+        if (out.answers_request && c->in_flight > 0) {
+          --c->in_flight;
+          if (c->paused && c->in_flight < config.max_in_flight_per_connection / 2) {
+            c->paused = false;
+            resume.push_back(c);
+          }
+        }
+      }
     }
+    for (connection* c : resume)
+      if (!c->close_after_write)
+        start_reading(c);
     std::vector<connection*> touched;
     for (auto& out : batch) {
       auto it = connections.find(out.conn);
       if (it == connections.end())
         continue; // the client went away; its answer has nowhere to go
       connection* c = it->second;
-      if (out.answers_request && c->in_flight > 0) {
-        --c->in_flight;
-        if (!c->reading && !c->close_after_write
-            && c->in_flight < config.max_in_flight_per_connection / 2)
-          start_reading(c);
-      }
       if (c->pending.empty())
         touched.push_back(c);
       c->pending += out.bytes;
@@ -219,10 +267,54 @@ struct unix_socket_server::impl {
         stop_reading(c);
       }
     }
+    batch.clear(); // keeps its capacity for the next wakeup
     for (connection* c : touched)
       flush(c);
+    for (connection* c : touched)
+      release_if_idle(c);
     if (stopping)
       shut_down_loop();
+  }
+
+  // A connection whose writes all completed at once (or that had nothing
+  // to write) may take direct writes again.
+  void release_if_idle(connection* c) {
+    if (c->closing || c->writes_outstanding != 0 || !c->pending.empty())
+      return;
+    std::lock_guard<std::mutex> guard(mutex);
+    c->writing = false;
+  }
+
+  // Writes `out` on the calling thread when the connection has nothing
+  // queued and nothing in libuv: the answer then reaches its client without
+  // waking the loop. Whatever the socket does not take at once (and every
+  // closing write) goes through the loop. Called with `mutex` held.
+  bool try_direct(outgoing& out) {
+    if (out.close_after)
+      return false;
+    auto it = connections.find(out.conn);
+    if (it == connections.end())
+      return true; // the client went away; its answer has nowhere to go
+    connection* c = it->second;
+    if (c->queued != 0 || c->writing || c->paused)
+      return false;
+    if (out.answers_request && c->in_flight > 0)
+      --c->in_flight;
+    out.answers_request = false;
+    std::size_t sent = 0;
+    while (sent < out.bytes.size()) {
+      ssize_t n = ::send(c->fd, out.bytes.data() + sent, out.bytes.size() - sent,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break; // full or broken: the loop finishes the frame or finds out
+      sent += static_cast<std::size_t>(n);
+    }
+    if (sent == out.bytes.size())
+      return true;
+    out.bytes.erase(0, sent);
+    return false;
   }
 
   // Stop accepting and reading; answers already queued are still written
@@ -283,7 +375,13 @@ struct unix_socket_server::impl {
       return;
     }
     c->id = next_id++;
-    connections.emplace(c->id, c);
+    uv_os_fd_t fd = -1;
+    uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd);
+    {
+      std::lock_guard<std::mutex> guard(mutex);
+      c->fd = fd;
+      connections.emplace(c->id, c);
+    }
     start_reading(c);
   }
 
@@ -361,11 +459,14 @@ void unix_socket_server::run(unix_socket_server_callbacks callbacks) {
 
 void unix_socket_server::send(connection_id conn, std::string bytes, bool answers_request,
                               bool close_after) {
+  outgoing out{conn, std::move(bytes), answers_request, close_after};
   {
     std::lock_guard<std::mutex> guard(self_->mutex);
-    if (self_->stop_requested)
+    if (self_->stop_requested || self_->try_direct(out))
       return;
-    self_->queue.push_back(outgoing{conn, std::move(bytes), answers_request, close_after});
+    if (auto it = self_->connections.find(conn); it != self_->connections.end())
+      ++it->second->queued;
+    self_->queue.push_back(std::move(out));
   }
   uv_async_send(&self_->wakeup);
 }

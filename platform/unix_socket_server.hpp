@@ -1,7 +1,7 @@
 // unix_socket_server: the daemon's listening socket on a libuv loop running on
 // its own thread. It only moves bytes: it splits the stream into frames and
 // hands each body to a callback, and writes back whatever bytes it is given
-// (from any thread). Decoding and dispatch live in the gateway actor.
+// (from any thread). Decoding and dispatch live in actors/gateway.
 #pragma once
 
 #include <cstdint>
@@ -42,9 +42,12 @@ public:
   // Starts the loop thread: accepted connections are served from now on.
   void run(unix_socket_server_callbacks callbacks);
 
-  // Queues `bytes` for a connection and, when `close_after`, closes it once
+  // Sends `bytes` on a connection and, when `close_after`, closes it once
   // they are written. `answers_request` releases one in-flight slot. Safe
-  // from any thread; bytes for a closed connection are dropped.
+  // from any thread; bytes for a closed connection are dropped. When nothing
+  // else is pending for the connection the bytes are written at once on the
+  // calling thread (an answer then costs no loop wakeup); otherwise, or for
+  // what the socket does not take at once, they are queued for the loop.
   void send(connection_id conn, std::string bytes, bool answers_request, bool close_after);
 
   // Stops accepting, closes every connection and joins the loop thread.
