@@ -109,7 +109,7 @@ struct coordinator_state {
   // -- NAT: candidates, attempts and the relay live in the traversal actor ------------
 
   nat_traversal_actor nat;
-  unsigned nat_in_flight = 0; // requests the NAT actor has not answered yet
+  unsigned nat_ticks_in_flight = 0; // ticks the NAT actor has not answered yet
   msg::response nat_last_status = msg::nat_status_wire{}; // its latest NatStatus
 
   // -- peers and services --------------------------------------------------------------

@@ -1,8 +1,10 @@
-// nat_link: the coordinator's side of the NAT traversal actor. That actor
-// blocks for seconds in STUN and relay exchanges, so every message to it is
-// a request with a timeout; the coordinator counts the ones in flight, and
-// while any is, NatStatus is answered from the last status the actor gave
-// instead of waiting behind a STUN server that may never answer.
+// nat_link: the coordinator's side of the NAT traversal actor. A NatTick
+// blocks that actor for seconds in STUN and relay exchanges; while one runs,
+// NatStatus is answered from the status the actor gave as the tick started,
+// instead of waiting behind a STUN server that may never answer. Otherwise
+// NatStatus asks the actor, after everything sent to it before (so a
+// RemovePeer's change shows at once). Every message to it is a request
+// with a timeout, so a slow or gone actor is logged.
 #pragma once
 
 #include <caf/typed_response_promise.hpp>
