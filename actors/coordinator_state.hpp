@@ -36,6 +36,17 @@ struct transport_options {
   unsigned mtu = 1420;
   net::wg::timing timing; // shortened only by tests
   bool offloads = true;   // TUN offloads and UDP GSO/GRO
+
+  // The options of a device called `interface`.
+  platform::wg_device_options device(const std::string& interface) const {
+    platform::wg_device_options options;
+    options.interface = interface;
+    options.uapi_directory = uapi_dir;
+    options.mtu = mtu;
+    options.timing = timing;
+    options.offloads = offloads;
+    return options;
+  }
 };
 
 struct coordinator_state {

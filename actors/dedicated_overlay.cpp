@@ -112,11 +112,7 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
   // service are routed through the device as their allowed IPs arrive.
   const auto address = net::cidr(overlay_ip, overlay_ip.max_prefix());
   platform::wg_interface_config config;
-  config.device.interface = s->interface;
-  config.device.uapi_directory = st.transports.uapi_dir;
-  config.device.mtu = st.transports.mtu;
-  config.device.timing = st.transports.timing;
-  config.device.offloads = st.transports.offloads;
+  config.device = st.transports.device(s->interface);
   config.private_key = s->private_key;
   config.listen_port = s->port;
   config.address = address;
@@ -124,17 +120,8 @@ void bring_up(coordinator_pointer self, const setup_ptr& s, const net::cidr& sub
     self, st.devices, "device maker", wait_for::host,
     make_device{std::move(config), overlay_ip, /*replace_stale=*/false},
     [self, s, subnet, address](const answer_t<device_made>& made) {
-      if (!made) {
-        fail(self, s,
-             engine_error("Failed to create dedicated overlay for " + s->service + ": "
-                          + made.error_message()));
-        return;
-      }
-      if (!made->device) {
-        const char* what = made->failure.stage == platform::bring_up_stage::create
-                             ? "Failed to create dedicated overlay for "
-                             : "Failed to configure dedicated overlay for ";
-        fail(self, s, engine_error(what + s->service + ": " + made->failure.message));
+      if (!made || !made->device) {
+        fail(self, s, engine_error(device_failure(made, "dedicated overlay for " + s->service)));
         return;
       }
       keep_device(self, s, subnet, address, made->device);

@@ -10,6 +10,14 @@
 
 namespace overlayd {
 
+std::string device_failure(const result<device_made>& made, const std::string& what) {
+  if (!made)
+    return "Failed to create " + what + ": " + made.error_message();
+  const char* step =
+    made->failure.stage == platform::bring_up_stage::create ? "create " : "configure ";
+  return "Failed to " + std::string(step) + what + ": " + made->failure.message;
+}
+
 device_maker_actor::behavior_type device_maker(device_maker_actor::pointer self,
                                                std::string netns) {
   confine(self, netns);

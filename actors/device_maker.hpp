@@ -12,6 +12,7 @@
 #include <string>
 
 #include "net/base/ip_address.hpp"
+#include "net/base/result.hpp"
 #include "platform/wg_interface.hpp"
 
 namespace overlayd {
@@ -35,6 +36,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::device_made)
 namespace overlayd {
 
 using device_maker_actor = caf::typed_actor<caf::replies_to<make_device>::with<device_made>>;
+
+// Why `made` brought no device, in the transport's words: "Failed to create
+// <what>: <why>" or "Failed to configure <what>: <why>". A device maker that
+// did not answer counts as the creation failing.
+std::string device_failure(const result<device_made>& made, const std::string& what);
 
 device_maker_actor::behavior_type device_maker(device_maker_actor::pointer self,
                                                std::string netns);

@@ -9,6 +9,7 @@
 
 #include "actors/ask.hpp"
 #include "actors/nat_link.hpp"
+#include "actors/replies.hpp"
 #include "net/interface_name.hpp"
 #include "net/wireguard/keys.hpp"
 #include "platform/wg_device.hpp"
@@ -24,11 +25,7 @@ void bring_up_global_overlay(coordinator_actor::stateful_pointer<coordinator_sta
   auto private_key = net::wg::generate_private_key();
 
   platform::wg_interface_config config;
-  config.device.interface = name;
-  config.device.uapi_directory = st.transports.uapi_dir;
-  config.device.mtu = st.transports.mtu;
-  config.device.timing = st.transports.timing;
-  config.device.offloads = st.transports.offloads;
+  config.device = st.transports.device(name);
   config.private_key = private_key;
   config.listen_port = st.overlay_port;
   config.address = net::cidr(*st.node_ip, st.cluster_cidr.prefix());
@@ -38,16 +35,8 @@ void bring_up_global_overlay(coordinator_actor::stateful_pointer<coordinator_sta
                    [self, name, private_key, address = config.address,
                     done](result<device_made> made) {
     auto& st = self->state;
-    if (!made)
-      return done(msg::error_result{"overlay engine error: Failed to create global overlay: "
-                                    + made.error_message()});
-    if (!made->device) {
-      const char* what = made->failure.stage == platform::bring_up_stage::create
-                           ? "Failed to create global overlay: "
-                           : "Failed to configure global overlay: ";
-      return done(msg::error_result{std::string("overlay engine error: ") + what
-                                    + made->failure.message});
-    }
+    if (!made || !made->device)
+      return done(engine_error(device_failure(made, "global overlay")));
     auto device = made->device;
     st.transport_public_key =
       net::wg::key_to_base64(net::wg::public_key_from_private(private_key));

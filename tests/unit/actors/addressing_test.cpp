@@ -8,6 +8,7 @@
 
 namespace msg = overlayd::msg;
 using overlayd::testing::error_of;
+using overlayd::testing::confined_daemon;
 using overlayd::testing::confinement;
 using overlayd::testing::scratch_dir;
 using overlayd::testing::wait;
@@ -35,11 +36,8 @@ std::string allocate(overlayd::embedded_daemon& d) {
 } // namespace
 
 TEST_CASE("setup again: same slice keeps leases, no slice keeps the slice", "[ipam]") {
-  scratch_dir dir;
-  confinement host(dir);
-  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
-  REQUIRE(daemon.ok());
-  auto& d = **daemon;
+  confined_daemon node;
+  auto& d = *node;
 
   wait(d.call(setup_with("10.200.0.0/16", "10.200.4.0/24")));
   CHECK(node_ip_of(d) == "10.200.4.1");
@@ -58,11 +56,8 @@ TEST_CASE("setup again: same slice keeps leases, no slice keeps the slice", "[ip
 }
 
 TEST_CASE("setup: slice errors name the slice and the cluster", "[ipam]") {
-  scratch_dir dir;
-  confinement host(dir);
-  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
-  REQUIRE(daemon.ok());
-  auto& d = **daemon;
+  confined_daemon node;
+  auto& d = *node;
   CHECK(error_of(wait(d.call(setup_with("10.200.0.0/16", "10.9.0.0/24"))))
         == "invalid slice CIDR 10.9.0.0/24: not inside cluster CIDR 10.200.0.0/16");
   CHECK(error_of(wait(d.call(setup_with("10.200.0.0/16", "10.200.0.0/12"))))
@@ -81,11 +76,8 @@ TEST_CASE("setup: slice errors name the slice and the cluster", "[ipam]") {
 }
 
 TEST_CASE("release: foreign and node addresses change nothing", "[ipam]") {
-  scratch_dir dir;
-  confinement host(dir);
-  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
-  REQUIRE(daemon.ok());
-  auto& d = **daemon;
+  confined_daemon node;
+  auto& d = *node;
   wait(d.call(setup_with("10.200.0.0/16", "10.200.8.0/29")));
   CHECK(allocate(d) == "10.200.8.2");
   for (const char* ip : {"192.168.1.1", "10.200.8.1", "10.200.8.6", "fd00::1"}) {

@@ -52,6 +52,22 @@ private:
 };
 
 
+// A scratch directory, its confinement and an embedded daemon started on
+// them, with its data in <dir><data_subdir>.
+struct confined_daemon {
+  explicit confined_daemon(const std::string& data_subdir = "") : host(dir) {
+    auto started = embedded_daemon::start(host.options(dir.path() + data_subdir));
+    REQUIRE(started.ok());
+    daemon = std::move(*started);
+  }
+  embedded_daemon& operator*() { return *daemon; }
+  embedded_daemon* operator->() { return daemon.get(); }
+
+  scratch_dir dir;
+  confinement host;
+  std::unique_ptr<embedded_daemon> daemon;
+};
+
 inline msg::response wait(std::future<msg::response> f) {
   REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   return f.get();

@@ -7,16 +7,12 @@
 #include "embedded_helpers.hpp"
 
 namespace msg = overlayd::msg;
-using overlayd::testing::confinement;
-using overlayd::testing::scratch_dir;
+using overlayd::testing::confined_daemon;
 using overlayd::testing::wait;
 
 TEST_CASE("an embedded daemon answers typed calls without a socket", "[embedded]") {
-  scratch_dir dir;
-  confinement host(dir);
-  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path() + "/data"));
-  REQUIRE(daemon.ok());
-  auto& d = **daemon;
+  confined_daemon node("/data");
+  auto& d = *node;
 
   auto fresh = wait(d.call(msg::status{}));
   REQUIRE(std::holds_alternative<msg::status_snapshot>(fresh));
@@ -57,34 +53,31 @@ TEST_CASE("an embedded daemon answers typed calls without a socket", "[embedded]
   CHECK(status.node_ip->to_string() == "10.200.0.9");
 
   struct stat st {};
-  CHECK(::stat((dir.path() + "/data").c_str(), &st) == 0);
+  CHECK(::stat((node.dir.path() + "/data").c_str(), &st) == 0);
 }
 
 TEST_CASE("an embedded daemon changes the host only through the access it is given",
           "[embedded][root]") {
   if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  scratch_dir dir;
-  confinement host(dir);
-  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path() + "/data"));
-  REQUIRE(daemon.ok());
+  confined_daemon node("/data");
   msg::setup_global_overlay setup{"prod", "c0nf", "10.200.0.0/16", "10.200.9.0/24", 51820,
                                   false, {}, {}};
-  auto up = wait((*daemon)->call(setup));
+  auto up = wait(node->call(setup));
   REQUIRE(std::holds_alternative<msg::bridge_name>(up));
   const auto device = std::get<msg::bridge_name>(up).name;
 
   // The device is in the namespace, its UAPI socket in the scratch dir, and
   // the machine's own namespace has no such link.
-  CHECK(host.ns()->run("ip link show " + device + " >/dev/null 2>&1") == 0);
+  CHECK(node.host.ns()->run("ip link show " + device + " >/dev/null 2>&1") == 0);
   CHECK(std::system(("ip link show " + device + " >/dev/null 2>&1").c_str()) != 0);
   struct stat st {};
-  CHECK(::stat((dir.path() + "/wg/" + device + ".sock").c_str(), &st) == 0);
+  CHECK(::stat((node.dir.path() + "/wg/" + device + ".sock").c_str(), &st) == 0);
 
   // The firewall rules went to the recording runner (the bridge manager
   // applies them after the answer, so wait a little).
   auto asked_iptables = [&] {
-    for (const auto& line : host.runner->calls())
+    for (const auto& line : node.host.runner->calls())
       if (line.find("iptables") != std::string::npos
           && line.find("10.200.0.0/16") != std::string::npos)
         return true;

@@ -2,17 +2,13 @@
 #include "embedded_helpers.hpp"
 
 namespace msg = overlayd::msg;
-using overlayd::testing::confinement;
+using overlayd::testing::confined_daemon;
 using overlayd::testing::error_of;
-using overlayd::testing::scratch_dir;
 using overlayd::testing::wait;
 
 TEST_CASE("names longer than a DNS name or with control characters are refused", "[limits]") {
-  scratch_dir dir;
-  confinement host(dir);
-  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
-  REQUIRE(daemon.ok());
-  auto& d = **daemon;
+  confined_daemon node;
+  auto& d = *node;
   const std::string huge(8 << 20, 'w');
   CHECK(error_of(wait(d.call(msg::setup_service_overlay{huge, msg::overlay_mode::automatic})))
         == "service name too long (8388608 bytes, at most 253)");
@@ -30,14 +26,11 @@ TEST_CASE("names longer than a DNS name or with control characters are refused",
 }
 
 TEST_CASE("a malformed CIDR is refused even before the global overlay exists", "[limits]") {
-  scratch_dir dir;
-  confinement host(dir);
-  auto daemon = overlayd::embedded_daemon::start(host.options(dir.path()));
-  REQUIRE(daemon.ok());
-  auto answer = wait((*daemon)->call(
+  confined_daemon node;
+  auto answer = wait(node->call(
     msg::add_allowed_ip{"cGVlcg==", "10.0.0.0/40", msg::peer_scope{msg::global_scope{}}}));
   CHECK(error_of(answer).rfind("invalid CIDR 10.0.0.0/40: ", 0) == 0);
   // A well-formed one is still skipped without a device, as the original does.
-  CHECK(std::holds_alternative<msg::ok_result>(wait((*daemon)->call(
+  CHECK(std::holds_alternative<msg::ok_result>(wait(node->call(
     msg::add_allowed_ip{"cGVlcg==", "10.0.0.0/24", msg::peer_scope{msg::global_scope{}}}))));
 }
