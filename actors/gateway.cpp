@@ -60,16 +60,25 @@ std::string oversized_frame_answer(std::uint32_t declared_len) {
                       msg::body_codec::json);
 }
 
+std::string refused_connection_answer(std::size_t max_connections) {
+  return framed_error(0,
+                      "too many connections: " + std::to_string(max_connections)
+                        + " are open (the limit); try again later",
+                      msg::body_codec::json);
+}
+
 gateway::gateway(caf::actor_system& system, std::shared_ptr<platform::unix_socket_server> server,
-                 coordinator_actor coordinator, std::function<void()> on_shutdown)
-  : server_(std::move(server)), coordinator_(std::move(coordinator)),
-    on_shutdown_(std::move(on_shutdown)),
-    companion_(spawn_companion(system)) {
+                 coordinator_actor coordinator, msg::document_limits limits,
+                 std::function<void()> on_shutdown)
+  : server_(std::move(server)), coordinator_(std::move(coordinator)), limits_(limits),
+    on_shutdown_(std::move(on_shutdown)), companion_(spawn_companion(system)),
+    decoder_(std::make_unique<serial_worker>("frame-decoder")) {
   as_companion(companion_)->on_enqueue([this](caf::mailbox_element_ptr m) { on_reply(*m); });
   caf::delayed_anon_send(companion_, sweep_interval, sweep_atom::value);
 }
 
 gateway::~gateway() {
+  decoder_.reset(); // no decode task runs from here on
   // Replacing the handler waits for an on_reply in progress; later
   // messages are dropped. (actor_companion::disconnect is not in 0.17.6.)
   auto* self = as_companion(companion_);
@@ -78,9 +87,21 @@ gateway::~gateway() {
   self->cleanup(caf::make_error(caf::exit_reason::user_shutdown), &unit);
 }
 
-void gateway::on_frame(platform::connection_id conn, const std::string& body) {
+platform::frame_handling gateway::on_frame(platform::connection_id conn, std::string body) {
+  if (body.size() <= inline_decode_bytes) {
+    decode_and_dispatch(conn, body);
+    return platform::frame_handling::done;
+  }
+  decoder_->post([this, conn, body = std::move(body)] {
+    decode_and_dispatch(conn, body);
+    server_->frame_finished(conn);
+  });
+  return platform::frame_handling::deferred;
+}
+
+void gateway::decode_and_dispatch(platform::connection_id conn, const std::string& body) {
   auto codec = msg::detect_codec(body);
-  auto decoded = msg::decode_frame(body, codec);
+  auto decoded = msg::decode_frame(body, codec, limits_);
   if (!decoded.decoded) {
     // DECISIONS.md 2: answer with what was wrong; the connection stays.
     spdlog::warn("connection {}: undecodable frame: {}", conn,
@@ -95,14 +116,15 @@ void gateway::on_frame(platform::connection_id conn, const std::string& body) {
     server_->send(conn, {}, true, false);
     return;
   }
-  // A request as the companion's, as `request(...)` would send it (only this
-  // thread makes its ids). No CAF timeout: each would wake CAF's clock
-  // thread twice per request; the sweep stands in for it.
+  // A request as the companion's, as `request(...)` would send it. No CAF
+  // timeout: each would wake CAF's clock thread twice per request; the
+  // sweep stands in for it.
   auto* self = as_companion(companion_);
-  auto mid = self->new_request_id(caf::message_priority::normal);
   bool is_shutdown = std::holds_alternative<msg::shutdown>(request->request);
+  caf::message_id mid;
   {
     std::lock_guard<std::mutex> guard(mutex_);
+    mid = self->new_request_id(caf::message_priority::normal);
     waiting_.emplace(mid.request_id().integer_value(),
                      waiting_request{conn, request->id, codec, is_shutdown,
                                      std::chrono::steady_clock::now() + wait_for::coordinator});

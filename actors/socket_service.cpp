@@ -18,25 +18,30 @@ socket_service::~socket_service() {
 }
 
 result<std::unique_ptr<socket_service>>
-socket_service::start(node& n, const std::string& path, std::function<void()> on_shutdown) {
-  auto bound = platform::unix_socket_server::bind({path});
+socket_service::start(node& n, socket_options options, std::function<void()> on_shutdown) {
+  auto bound = platform::unix_socket_server::bind({options.path, options.connections});
   if (!bound)
     return bound.err();
   auto self = std::make_unique<impl>();
   self->server = std::move(*bound);
-  self->gate =
-    std::make_unique<gateway>(n.system(), self->server, n.coordinator(), std::move(on_shutdown));
+  self->gate = std::make_unique<gateway>(n.system(), self->server, n.coordinator(),
+                                         options.documents, std::move(on_shutdown));
   // The gateway outlives the loop thread (stop() joins it first).
   gateway* gate = self->gate.get();
   platform::unix_socket_server_callbacks callbacks;
   callbacks.on_frame = [gate](platform::connection_id conn, std::string body) {
-    gate->on_frame(conn, body);
+    return gate->on_frame(conn, std::move(body));
   };
   callbacks.on_oversized = [](platform::connection_id, std::uint32_t declared) {
     return oversized_frame_answer(declared);
   };
+  callbacks.on_refused = refused_connection_answer;
   self->server->run(std::move(callbacks));
   return std::unique_ptr<socket_service>(new socket_service(std::move(self)));
+}
+
+std::size_t socket_service::connection_cap() const {
+  return self_->server ? self_->server->connection_cap() : 0;
 }
 
 void socket_service::stop() {

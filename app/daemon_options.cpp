@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "net/base/decimal.hpp"
 #include "net/paths.hpp"
 
 namespace overlayd::app {
@@ -17,6 +18,33 @@ const char* env_or_empty(const char* name) {
 
 std::string platform_default_data_dir() {
   return net::default_data_dir("", ::geteuid() == 0, env_or_empty("HOME"));
+}
+
+// A flag that takes a number, where it goes and what it may be.
+struct number_slot {
+  const char* name;
+  std::optional<std::uint64_t>* target;
+  std::uint64_t min;
+  std::uint64_t max;
+};
+
+// The numeric flag `arg` names (as `--flag` or `--flag=value`), if any.
+std::optional<number_slot> number_flag(daemon_options& out, const std::string& arg) {
+  constexpr std::uint64_t a_day = 24 * 3600;
+  const number_slot slots[] = {
+    {"--max-connections", &out.max_connections, 1, 1u << 20},
+    {"--max-unwritten-bytes", &out.max_unwritten_bytes, 1u << 20, 1ull << 40},
+    {"--partial-frame-timeout", &out.partial_frame_timeout, 1, a_day},
+    {"--write-stall-timeout", &out.write_stall_timeout, 1, a_day},
+    {"--idle-timeout", &out.idle_timeout, 0, a_day},
+    {"--max-document-values", &out.max_document_values, 16, 1u << 24},
+    {"--max-document-depth", &out.max_document_depth, 4, 128},
+  };
+  auto name = arg.substr(0, arg.find('='));
+  for (const auto& slot : slots)
+    if (name == slot.name)
+      return slot;
+  return std::nullopt;
 }
 
 } // namespace
@@ -48,6 +76,17 @@ const char* daemon_usage() {
          "                     tests point it at a scratch directory)\n"
          "  --no-offloads      WireGuard devices without TUN offloads and UDP GSO/GRO: one\n"
          "                     packet per system call, for a kernel whose offloads misbehave\n"
+         "\n"
+         "limits on what clients of the socket may make the daemon hold:\n"
+         "  --max-connections N         open connections (default 1024; fewer when the\n"
+         "                              descriptor limit minus 256 is lower)\n"
+         "  --max-unwritten-bytes N     answers a client leaves unread before it is\n"
+         "                              disconnected (default 67108864)\n"
+         "  --write-stall-timeout SECS  unread answers without progress (default 30)\n"
+         "  --partial-frame-timeout SECS  a frame begun and not finished (default 30)\n"
+         "  --idle-timeout SECS         close idle connections (default 0: never)\n"
+         "  --max-document-values N     values in one decoded request (default 65536)\n"
+         "  --max-document-depth N      nesting of one request (default 128)\n"
          "  --version          print the version and exit\n"
          "  --help             print this help and exit\n";
 }
@@ -88,6 +127,17 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
       uapi_dir = *v;
     } else if (auto v = value_of("--dropin-root")) {
       out.dropin_root = *v;
+    } else if (auto slot = number_flag(out, arg)) {
+      auto v = value_of(arg.substr(0, arg.find('=')));
+      if (!v)
+        return std::nullopt;
+      auto n = parse_decimal(*v, slot->max);
+      if (!n || *n < slot->min) {
+        error = slot->name + std::string(" needs a number from ") + std::to_string(slot->min)
+                + " to " + std::to_string(slot->max) + ", not '" + *v + "'";
+        return std::nullopt;
+      }
+      *slot->target = *n;
     } else if (auto v = value_of("--log-level")) {
       static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
       bool known = false;

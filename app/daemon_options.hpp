@@ -2,6 +2,7 @@
 // zlayer-overlayd (--data-dir, --socket, --service) plus our own.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,15 @@ struct daemon_options {
   std::string uapi_dir; // --uapi-dir, else derived from the data dir
   std::string log_level = "info";
   bool offloads = true; // TUN offloads and UDP GSO/GRO; --no-offloads turns them off
+  // The socket's limits (README "Limits"), when given; else the server's
+  // defaults. Timeouts in seconds.
+  std::optional<std::uint64_t> max_connections;
+  std::optional<std::uint64_t> max_unwritten_bytes;
+  std::optional<std::uint64_t> partial_frame_timeout;
+  std::optional<std::uint64_t> write_stall_timeout;
+  std::optional<std::uint64_t> idle_timeout; // 0: never
+  std::optional<std::uint64_t> max_document_values;
+  std::optional<std::uint64_t> max_document_depth;
   bool show_help = false;
   bool show_version = false;
 };

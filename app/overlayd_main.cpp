@@ -3,6 +3,7 @@
 // DECISIONS.md 14) or a Shutdown request (the full teardown).
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -39,6 +40,41 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+// The soft descriptor limit raised to the hard one (systemd and most
+// shells give 1024 soft): connections and devices then have room, and the
+// socket still keeps descriptors in reserve for devices below it.
+void raise_descriptor_limit() {
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur >= nofile.rlim_max)
+    return;
+  rlim_t before = nofile.rlim_cur;
+  nofile.rlim_cur = nofile.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &nofile) == 0)
+    spdlog::debug("descriptor limit raised from {} to {}", before, nofile.rlim_cur);
+}
+
+overlayd::socket_options socket_options_from(const overlayd::app::daemon_options& o) {
+  overlayd::socket_options out;
+  out.path = o.socket_path;
+  auto& limits = out.connections;
+  auto seconds = [](std::uint64_t s) { return std::chrono::milliseconds(s * 1000); };
+  if (o.max_connections)
+    limits.max_connections = *o.max_connections;
+  if (o.max_unwritten_bytes)
+    limits.max_unwritten_bytes = *o.max_unwritten_bytes;
+  if (o.partial_frame_timeout)
+    limits.partial_frame_timeout = seconds(*o.partial_frame_timeout);
+  if (o.write_stall_timeout)
+    limits.write_stall_timeout = seconds(*o.write_stall_timeout);
+  if (o.idle_timeout)
+    limits.idle_timeout = seconds(*o.idle_timeout);
+  if (o.max_document_values)
+    out.documents.max_elements = *o.max_document_values;
+  if (o.max_document_depth)
+    out.documents.max_depth = static_cast<int>(*o.max_document_depth);
+  return out;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -58,6 +94,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   configure_logging(options->log_level);
+  raise_descriptor_limit();
   sigset_t stop_signals = block_stop_signals();
 
   overlayd::host_access host;
@@ -69,14 +106,15 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", node.error_message());
     return 1;
   }
-  auto service = overlayd::socket_service::start(**node, options->socket_path,
+  auto service = overlayd::socket_service::start(**node, socket_options_from(*options),
                                                  [] { ::kill(::getpid(), SIGUSR1); });
   if (!service) {
     spdlog::error("cannot serve: {}", service.error_message());
     return 1;
   }
-  spdlog::info("overlayd {} listening on {} (data dir {}, UAPI dir {})", OVERLAYD_VERSION,
-               options->socket_path, options->data_dir, options->uapi_dir);
+  spdlog::info("overlayd {} listening on {} (data dir {}, UAPI dir {}, at most {} connections)",
+               OVERLAYD_VERSION, options->socket_path, options->data_dir, options->uapi_dir,
+               (*service)->connection_cap());
   // Under systemd (Type=notify) the unit is up once the socket serves;
   // elsewhere NOTIFY_SOCKET is unset and this does nothing.
   sd_notifyf(0, "READY=1\nSTATUS=serving %s", options->socket_path.c_str());

@@ -45,8 +45,9 @@ frame_decode frame_from_document(const value& document) {
   return out;
 }
 
-frame_decode decode_frame(std::string_view body, body_codec codec) {
-  auto document = codec == body_codec::json ? parse_json(body) : parse_msgpack(body);
+frame_decode decode_frame(std::string_view body, body_codec codec, document_limits limits) {
+  auto document =
+    codec == body_codec::json ? parse_json(body, limits) : parse_msgpack(body, limits);
   if (!document) {
     frame_decode out;
     out.error = codec_error_prefix + document.error_message();

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "messages/document_limits.hpp"
 #include "messages/frame_codec.hpp"
 #include "messages/frames.hpp"
 #include "messages/value.hpp"
@@ -24,8 +25,10 @@ struct frame_decode {
   std::uint64_t id = 0;
 };
 
+// `limits` bounds the decoded tree; the daemon passes
+// request_document_limits for what its clients send.
 frame_decode decode_frame(std::string_view body);
-frame_decode decode_frame(std::string_view body, body_codec codec);
+frame_decode decode_frame(std::string_view body, body_codec codec, document_limits limits = {});
 
 // A decode error for the log: the strings it quotes (the client's values,
 // which may be credentials in the wrong place) elided as "...". The client

@@ -45,7 +45,15 @@ frame_status frame_reader::next(std::string& body, std::uint32_t& declared_len) 
     return frame_status::need_more;
   body.assign(buffer_, read_pos_ + prefix_bytes, len);
   read_pos_ += prefix_bytes + len;
+  if (buffered() == 0)
+    compact(); // an idle connection then holds no memory of its last frame
   return frame_status::frame;
+}
+
+std::uint32_t frame_reader::pending_length() const noexcept {
+  if (buffered() < prefix_bytes)
+    return 0;
+  return load_u32_le(buffer_.data() + read_pos_);
 }
 
 // Drops the bytes already returned, so the buffer holds at most one partial

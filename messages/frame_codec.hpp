@@ -38,6 +38,11 @@ public:
   // Bytes received but not yet returned as frames.
   std::size_t buffered() const noexcept { return buffer_.size() - read_pos_; }
 
+  // The length the next, still incomplete frame declares, once its prefix
+  // is in; 0 before that (so the reader can budget for a large body before
+  // its bytes arrive).
+  std::uint32_t pending_length() const noexcept;
+
   // The memory held, for tests of the compaction.
   std::size_t capacity_for_test() const noexcept { return buffer_.capacity(); }
 

@@ -18,7 +18,8 @@ namespace {
 // but not consumed uses pos_ + 1 (both as 1-based columns).
 class json_parser {
 public:
-  explicit json_parser(std::string_view in) : in_(in) {}
+  json_parser(std::string_view in, document_limits limits)
+    : in_(in), remaining_depth_(limits.max_depth), max_elements_(limits.max_elements) {}
 
   result<value> run() {
     value root;
@@ -67,6 +68,8 @@ private:
     skip_whitespace();
     if (at_end())
       return fail_peek("EOF while parsing a value");
+    if (++elements_ > max_elements_)
+      return fail_peek(too_many_values(max_elements_).c_str());
     switch (peek()) {
       case 'n':
         ++pos_;
@@ -405,7 +408,9 @@ private:
 
   std::string_view in_;
   std::size_t pos_ = 0;
-  int remaining_depth_ = max_document_depth;
+  int remaining_depth_;
+  std::size_t max_elements_;
+  std::size_t elements_ = 0;
   std::string error_;
 };
 
@@ -497,9 +502,9 @@ void append_pretty(std::string& out, const value& v, int level) {
 
 } // namespace
 
-result<value> parse_json(std::string_view text) {
+result<value> parse_json(std::string_view text, document_limits limits) {
   try {
-    return json_parser(text).run();
+    return json_parser(text, limits).run();
   } catch (const std::exception& e) { // only std::bad_alloc can get here
     return make_error(std::string("parse_json: ") + e.what());
   }

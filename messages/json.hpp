@@ -7,14 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "messages/document_limits.hpp"
 #include "messages/value.hpp"
 #include "net/base/result.hpp"
 
 namespace overlayd::msg {
-
-// Nesting deeper than this is rejected ("recursion limit exceeded"), as
-// serde_json does: 127 nested arrays/objects parse, the 128th does not.
-constexpr int max_document_depth = 128;
 
 // Strict RFC 8259 with serde_json's choices: duplicate keys are kept in
 // order (the binder reports them), strings must be valid UTF-8 and \u
@@ -22,7 +19,9 @@ constexpr int max_document_depth = 128;
 // unsigned_integer (signed_integer when negative; out of u64/i64 range is
 // "number out of range"), other numbers floating. Errors read like
 // serde_json's: "expected value at line 1 column 1".
-result<value> parse_json(std::string_view text);
+// Nesting beyond limits.max_depth and more than limits.max_elements values
+// are errors too.
+result<value> parse_json(std::string_view text, document_limits limits = {});
 
 // Compact output, exactly serde_json::to_vec: no whitespace, only `"`, `\`
 // and control characters escaped, non-ASCII raw, floats in shortest

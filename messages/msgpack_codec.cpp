@@ -19,6 +19,8 @@ namespace {
 // elements actually arrive.
 class document_builder {
 public:
+  explicit document_builder(document_limits limits) : limits_(limits) {}
+
   // -- results ---------------------------------------------------------------
 
   value& root() { return root_; }
@@ -86,6 +88,11 @@ private:
   // Puts a finished value (or an empty container) where the document is at.
   // Pointers stay valid: only the innermost open container ever grows.
   value* place(value v) {
+    bool is_key = !open_.empty() && open_.back().in_key; // keys are not values
+    if (!is_key && ++elements_ > limits_.max_elements) {
+      fail(too_many_values(limits_.max_elements));
+      return nullptr;
+    }
     if (open_.empty()) {
       root_ = std::move(v);
       return &root_;
@@ -105,8 +112,9 @@ private:
   }
 
   bool open(value empty_container) {
-    // The same limit as JSON: 127 nested containers parse, 128 do not.
-    if (open_.size() + 1 >= static_cast<std::size_t>(max_document_depth))
+    // The same limit as JSON: by default 127 nested containers parse, 128
+    // do not.
+    if (open_.size() + 1 >= static_cast<std::size_t>(limits_.max_depth))
       return fail("recursion limit exceeded");
     auto* slot = place(std::move(empty_container));
     if (slot == nullptr)
@@ -120,6 +128,8 @@ private:
     return true;
   }
 
+  document_limits limits_;
+  std::size_t elements_ = 0;
   value root_;
   std::vector<open_container> open_;
   std::string error_;
@@ -177,8 +187,8 @@ void pack(msgpack::packer<string_sink>& pk, std::string& out, const value& v) {
 
 } // namespace
 
-result<value> parse_msgpack(std::string_view bytes) {
-  document_builder builder;
+result<value> parse_msgpack(std::string_view bytes, document_limits limits) {
+  document_builder builder(limits);
   std::size_t offset = 0;
   try {
     bool complete = msgpack::parse(bytes.data(), bytes.size(), offset, builder);

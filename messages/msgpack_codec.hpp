@@ -6,16 +6,18 @@
 #include <string>
 #include <string_view>
 
+#include "messages/document_limits.hpp"
 #include "messages/value.hpp"
 #include "net/base/result.hpp"
 
 namespace overlayd::msg {
 
 // Exactly one msgpack object; trailing bytes, truncation, non-string map
-// keys, bin and ext values, invalid UTF-8 in strings and nesting deeper
-// than JSON allows (max_document_depth) are errors. Memory grows with the
-// bytes actually present, never with a declared array or map size.
-result<value> parse_msgpack(std::string_view bytes);
+// keys, bin and ext values, invalid UTF-8 in strings, nesting deeper than
+// limits.max_depth and more than limits.max_elements values are errors.
+// Memory grows with the bytes actually present, never with a declared
+// array or map size.
+result<value> parse_msgpack(std::string_view bytes, document_limits limits = {});
 
 // Maps in document order, the smallest integer encodings (as
 // msgpack::packer), floats always as float64 (also 1.0, which packer would

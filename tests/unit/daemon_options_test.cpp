@@ -36,3 +36,20 @@ TEST_CASE("daemon options: a flag without its value is an error naming it", "[op
   CHECK_FALSE(parse_daemon_options({"--uapi-dir"}, error));
   CHECK(error == "--uapi-dir needs a value");
 }
+
+TEST_CASE("daemon options: the socket's limits take numbers in range", "[options]") {
+  auto options = parsed({"--max-connections", "50", "--idle-timeout=0",
+                         "--partial-frame-timeout", "5", "--max-document-values=1000"});
+  CHECK(options.max_connections == std::uint64_t{50});
+  CHECK(options.idle_timeout == std::uint64_t{0});
+  CHECK(options.partial_frame_timeout == std::uint64_t{5});
+  CHECK(options.max_document_values == std::uint64_t{1000});
+  CHECK_FALSE(parsed({}).max_connections);
+  std::string error;
+  CHECK_FALSE(parse_daemon_options({"--max-connections", "0"}, error));
+  CHECK(error == "--max-connections needs a number from 1 to 1048576, not '0'");
+  CHECK_FALSE(parse_daemon_options({"--max-document-depth", "200"}, error));
+  CHECK(error == "--max-document-depth needs a number from 4 to 128, not '200'");
+  CHECK_FALSE(parse_daemon_options({"--write-stall-timeout"}, error));
+  CHECK(error == "--write-stall-timeout needs a value");
+}

@@ -148,6 +148,35 @@ TEST_CASE("frame: the buffer does not grow over a long-lived connection", "[code
   CHECK(reader.capacity_for_test() < 16 * 1024);
 }
 
+TEST_CASE("frame: an idle reader gives back the memory of a large frame", "[codec]") {
+  frame_reader reader;
+  std::string frame;
+  append_frame(frame, std::string(4 * 1024 * 1024, 'x'));
+  reader.feed(frame.data(), frame.size());
+  std::string body;
+  std::uint32_t len = 0;
+  REQUIRE(reader.next(body, len) == frame_status::frame);
+  CHECK(body.size() == 4 * 1024 * 1024);
+  CHECK(reader.buffered() == 0);
+  CHECK(reader.capacity_for_test() < 64 * 1024);
+}
+
+TEST_CASE("frame: the pending length is known from the prefix on", "[codec]") {
+  frame_reader reader;
+  std::string frame;
+  append_frame(frame, std::string(300000, 'y'));
+  reader.feed(frame.data(), 3);
+  CHECK(reader.pending_length() == 0);
+  reader.feed(frame.data() + 3, 100);
+  CHECK(reader.pending_length() == 300000);
+  std::string body;
+  std::uint32_t len = 0;
+  CHECK(reader.next(body, len) == frame_status::need_more);
+  reader.feed(frame.data() + 103, frame.size() - 103);
+  CHECK(reader.next(body, len) == frame_status::frame);
+  CHECK(reader.pending_length() == 0);
+}
+
 TEST_CASE("frame: codec detection", "[codec]") {
   CHECK(detect_codec(R"({"op":"status"})") == body_codec::json);
   CHECK(detect_codec(" \t\r\n{}") == body_codec::json);
