@@ -6,6 +6,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "actors/nat_traversal.hpp"
 #include "actors/request_lanes.hpp"
 #include "actors/service_bridge.hpp"
+#include "net/metrics/registry.hpp"
 #include "actors/transport_actor.hpp"
 #include "net/wireguard/timing.hpp"
 #include "messages/requests.hpp"
@@ -36,6 +38,8 @@ struct transport_options {
   unsigned mtu = 1420;
   net::wg::timing timing; // shortened only by tests
   bool offloads = true;   // TUN offloads and UDP GSO/GRO
+  // Where each device's counters are reported (null: nowhere).
+  std::shared_ptr<net::metrics::registry> metrics;
 
   // The options of a device called `interface`.
   platform::wg_device_options device(const std::string& interface) const {

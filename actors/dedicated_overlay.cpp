@@ -11,6 +11,7 @@
 
 #include "actors/ask.hpp"
 #include "actors/device_maker.hpp"
+#include "actors/device_metrics.hpp"
 #include "actors/replies.hpp"
 #include "actors/service_overlay.hpp"
 #include "net/first_usable_ip.hpp"
@@ -61,6 +62,8 @@ void keep_device(coordinator_pointer self, const setup_ptr& s, const net::cidr& 
   auto& st = self->state;
   const auto overlay_ip = address.address();
   coordinator_state::dedicated_transport record;
+  if (st.transports.metrics)
+    collect_device_metrics(*st.transports.metrics, device);
   record.actor = self->system().spawn(transport, std::move(device));
   self->link_to(record.actor);
   record.interface = s->interface;

@@ -69,9 +69,9 @@ std::string refused_connection_answer(std::size_t max_connections) {
 
 gateway::gateway(caf::actor_system& system, std::shared_ptr<platform::unix_socket_server> server,
                  coordinator_actor coordinator, msg::document_limits limits,
-                 std::function<void()> on_shutdown)
+                 std::shared_ptr<request_metrics> metrics, std::function<void()> on_shutdown)
   : server_(std::move(server)), coordinator_(std::move(coordinator)), limits_(limits),
-    on_shutdown_(std::move(on_shutdown)), companion_(spawn_companion(system)),
+    metrics_(std::move(metrics)), on_shutdown_(std::move(on_shutdown)), companion_(spawn_companion(system)),
     decoder_(std::make_unique<serial_worker>("frame-decoder")) {
   as_companion(companion_)->on_enqueue([this](caf::mailbox_element_ptr m) { on_reply(*m); });
   caf::delayed_anon_send(companion_, sweep_interval, sweep_atom::value);
@@ -106,6 +106,7 @@ void gateway::decode_and_dispatch(platform::connection_id conn, const std::strin
     // DECISIONS.md 2: answer with what was wrong; the connection stays.
     spdlog::warn("connection {}: undecodable frame: {}", conn,
                  msg::loggable_decode_error(decoded.error));
+    metrics_->undecodable();
     server_->send(conn, framed_error(decoded.id, decoded.error, codec), true, false);
     return;
   }
@@ -121,13 +122,14 @@ void gateway::decode_and_dispatch(platform::connection_id conn, const std::strin
   // sweep stands in for it.
   auto* self = as_companion(companion_);
   bool is_shutdown = std::holds_alternative<msg::shutdown>(request->request);
+  auto now = std::chrono::steady_clock::now();
   caf::message_id mid;
   {
     std::lock_guard<std::mutex> guard(mutex_);
     mid = self->new_request_id(caf::message_priority::normal);
     waiting_.emplace(mid.request_id().integer_value(),
                      waiting_request{conn, request->id, codec, is_shutdown,
-                                     std::chrono::steady_clock::now() + wait_for::coordinator});
+                                     request->request.index(), now, now + wait_for::coordinator});
   }
   caf::actor_cast<caf::abstract_actor*>(coordinator_)
     ->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion_), mid,
@@ -161,6 +163,8 @@ void gateway::on_reply(caf::mailbox_element& reply) {
 }
 
 void gateway::answer(const waiting_request& request, const msg::response& r) {
+  metrics_->answered(request.op, !msg::is_error(r),
+                     std::chrono::steady_clock::now() - request.arrived);
   bool exiting = request.is_shutdown && !msg::is_error(r);
   server_->send(request.conn, framed(msg::encode_response(request.id, r, request.codec)), true,
                 exiting);
@@ -171,6 +175,7 @@ void gateway::answer(const waiting_request& request, const msg::response& r) {
 void gateway::fail(const waiting_request& request, const caf::error& e) {
   auto message = from_caf_error(e, "the coordinator", wait_for::coordinator).message;
   spdlog::error("connection {}: request {}: {}", request.conn, request.id, message);
+  metrics_->answered(request.op, false, std::chrono::steady_clock::now() - request.arrived);
   server_->send(request.conn, framed_error(request.id, message, request.codec), true, false);
 }
 

@@ -26,6 +26,7 @@
 #include <unordered_map>
 
 #include "actors/coordinator_actor.hpp"
+#include "actors/request_metrics.hpp"
 #include "actors/serial_worker.hpp"
 #include "messages/codec.hpp"
 #include "platform/unix_socket_server.hpp"
@@ -41,7 +42,7 @@ public:
   // answer to a Shutdown request has been queued.
   gateway(caf::actor_system& system, std::shared_ptr<platform::unix_socket_server> server,
           coordinator_actor coordinator, msg::document_limits limits,
-          std::function<void()> on_shutdown);
+          std::shared_ptr<request_metrics> metrics, std::function<void()> on_shutdown);
   // Answers arriving later are dropped.
   ~gateway();
   gateway(const gateway&) = delete;
@@ -57,6 +58,8 @@ private:
     std::uint64_t id;
     msg::body_codec codec;
     bool is_shutdown;
+    std::size_t op; // index in msg::request, for the metrics
+    std::chrono::steady_clock::time_point arrived;
     std::chrono::steady_clock::time_point deadline;
   };
 
@@ -70,6 +73,7 @@ private:
   std::shared_ptr<platform::unix_socket_server> server_;
   coordinator_actor coordinator_;
   msg::document_limits limits_;
+  std::shared_ptr<request_metrics> metrics_;
   std::function<void()> on_shutdown_;
   // The coordinator answers to this actor, which runs nothing itself: each
   // message it gets is passed to on_reply on the sender's thread.

@@ -8,6 +8,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/ask.hpp"
+#include "actors/device_metrics.hpp"
 #include "actors/nat_link.hpp"
 #include "actors/replies.hpp"
 #include "net/interface_name.hpp"
@@ -40,6 +41,8 @@ void bring_up_global_overlay(coordinator_actor::stateful_pointer<coordinator_sta
     auto device = made->device;
     st.transport_public_key =
       net::wg::key_to_base64(net::wg::public_key_from_private(private_key));
+    if (st.transports.metrics)
+      collect_device_metrics(*st.transports.metrics, device);
     st.global_transport = self->system().spawn(transport, device);
     // Linked: when the coordinator ends, so does the device.
     self->link_to(*st.global_transport);

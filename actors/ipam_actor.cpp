@@ -19,6 +19,7 @@ const std::string dedicated_owner_prefix = "service:";
 } // namespace
 
 void ipam_state::init(ipam_config config) {
+  metrics_ = config.metrics;
   file_.emplace(config.state_file_path);
   auto loaded = file_->load();
   networks_ = std::move(loaded.state);
@@ -157,17 +158,49 @@ done_reply ipam_state::persist() {
   return true;
 }
 
+void ipam_state::publish_pools() const {
+  if (!metrics_)
+    return;
+  std::vector<net::metrics::published_gauges::sample> samples;
+  for (const auto& [name, pool] : pools_) {
+    samples.push_back({"overlayd_ipam_pool_size_addresses",
+                       "Usable addresses of a bridge pool.", {{"pool", name}},
+                       static_cast<double>(pool.usable_count())});
+    samples.push_back({"overlayd_ipam_pool_free_addresses",
+                       "Addresses of a bridge pool not leased.", {{"pool", name}},
+                       static_cast<double>(pool.usable_count() > pool.allocated_count()
+                                             ? pool.usable_count() - pool.allocated_count()
+                                             : 0)});
+  }
+  if (slice_)
+    samples.push_back({"overlayd_ipam_node_slice_allocated_addresses",
+                       "Addresses leased from the node slice.", {},
+                       static_cast<double>(slice_->allocated_count())});
+  metrics_->publish(std::move(samples));
+}
+
+namespace {
+
+// A reply, after the pools it may have changed are published.
+template <class Reply>
+Reply published(const ipam_state& st, Reply reply) {
+  st.publish_pools();
+  return reply;
+}
+
+} // namespace
+
 ipam_actor::behavior_type ipam(ipam_actor::stateful_pointer<ipam_state> self,
                                ipam_config config) {
   self->state.init(std::move(config));
   auto& st = self->state;
   return {
-    [&st](const bind_node_slice& r) { return st.bind(r.slice); },
-    [&st](const allocate_node_address&) { return st.allocate_from_slice(); },
-    [&st](const allocate_pool_address& r) { return st.allocate_from_pool(r.pool); },
-    [&st](const release_address& r) { return st.release(r.ip); },
-    [&st](const open_pool& r) { return st.open(r.name, r.subnet); },
-    [&st](const close_pool& r) { return st.close(r.name); },
+    [&st](const bind_node_slice& r) { return published(st, st.bind(r.slice)); },
+    [&st](const allocate_node_address&) { return published(st, st.allocate_from_slice()); },
+    [&st](const allocate_pool_address& r) { return published(st, st.allocate_from_pool(r.pool)); },
+    [&st](const release_address& r) { return published(st, st.release(r.ip)); },
+    [&st](const open_pool& r) { return published(st, st.open(r.name, r.subnet)); },
+    [&st](const close_pool& r) { return published(st, st.close(r.name)); },
     [&st](const assign_service_subnet& r) { return st.assign(r.service, r.node, r.cluster); },
     [&st](const release_service_subnet& r) { return st.unassign(r.service, r.node); },
     [&st](const allocate_dedicated_port&) { return st.allocate_port(); },

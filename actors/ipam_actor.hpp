@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "net/base/cidr.hpp"
+#include "net/metrics/published_gauges.hpp"
 #include "net/network_state.hpp"
 #include "net/base/result.hpp"
 
@@ -145,6 +146,8 @@ struct ipam_config {
   std::string state_file_path; // <data dir>/agent_network.json
   net::cidr default_slice;     // the node slice before SetupGlobalOverlay
   std::uint16_t port_band_base = 51420;
+  // Where pool sizes and free addresses are published for /metrics.
+  std::shared_ptr<net::metrics::published_gauges> metrics;
 };
 
 class ipam_state;

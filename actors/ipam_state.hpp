@@ -40,9 +40,13 @@ public:
   network_reply find(const std::string& owner) const;
   assignments_reply assignments() const;
 
+  // Publishes the pools' sizes and free addresses (after a change).
+  void publish_pools() const;
+
 private:
   done_reply persist();
 
+  std::shared_ptr<net::metrics::published_gauges> metrics_;
   std::optional<platform::state_file> file_;
   net::network_state networks_;
   std::optional<net::node_slice_allocator> slice_;

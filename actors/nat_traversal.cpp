@@ -390,13 +390,39 @@ msg::nat_status_wire nat_traversal_state::status() const {
   return s;
 }
 
+void nat_traversal_state::publish(net::metrics::published_gauges& metrics) const {
+  std::vector<net::metrics::published_gauges::sample> samples;
+  std::string device = device_owner_.lock() ? device_owner_.lock()->interface() : std::string();
+  for (const auto& [name, peer] : peers_) {
+    if (peer.connection.empty())
+      continue;
+    samples.push_back({"overlayd_peer_connection_type",
+                       "How a peer is reached (1 for its current type): direct, hole-punched, "
+                       "relayed or unreachable.",
+                       {{"device", device}, {"peer", name}, {"type", peer.connection}},
+                       1});
+  }
+  if (relay_server_) {
+    samples.push_back({"overlayd_relay_sessions", "Sessions on the built-in relay server.", {},
+                       static_cast<double>(relay_server_->session_count())});
+    samples.push_back({"overlayd_relay_sent_bytes_total", "Bytes the built-in relay server sent.",
+                       {}, static_cast<double>(relay_server_->sent_bytes()), true});
+  }
+  metrics.publish(std::move(samples));
+}
+
 // -- the actor -----------------------------------------------------------------------------------
 
 nat_traversal_actor::behavior_type
 nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self,
-              nat_timeouts timeouts, std::string netns) {
+              nat_timeouts timeouts, std::string netns,
+              std::shared_ptr<net::metrics::published_gauges> metrics) {
   confine(self, netns);
   self->state.set_timeouts(timeouts);
+  auto publish = [self, metrics] {
+    if (metrics)
+      self->state.publish(*metrics);
+  };
   // One poll chain at a time, however many ticks start attempts.
   auto polling = std::make_shared<bool>(false);
   auto keep_polling = [self, polling] {
@@ -409,19 +435,21 @@ nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self,
     [self](nat_configure& c) { self->state.configure(std::move(c)); },
     [self](nat_use_device& d) { self->state.use_device(std::move(d.device)); },
     [self](const nat_peer_candidates& c) { self->state.set_peer_candidates(c); },
-    [self, keep_polling](const nat_tick_request&) -> msg::response {
+    [self, keep_polling, publish](const nat_tick_request&) -> msg::response {
       auto answer = self->state.tick();
       if (self->state.poll()) // the first switches go out at once
         keep_polling();
+      publish();
       return answer;
     },
     [self](const nat_status_request&) -> msg::response { return self->state.status(); },
-    [self, polling](const nat_poll&) {
+    [self, polling, publish](const nat_poll&) {
       *polling = false;
       if (self->state.poll()) {
         *polling = true;
         self->delayed_send(self, poll_interval, nat_poll{});
       }
+      publish();
     },
   };
 }

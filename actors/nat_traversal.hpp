@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "messages/responses.hpp"
+#include "net/metrics/published_gauges.hpp"
 #include "net/nat/candidate.hpp"
 #include "net/nat/nat_config.hpp"
 
@@ -86,9 +87,12 @@ struct nat_timeouts {
   std::chrono::milliseconds relay{3000}; // one relay answer (the original waits 5 s)
 };
 
-// Spawn detached; its sockets are made in `netns` (host_access.hpp).
+// Spawn detached; its sockets are made in `netns` (host_access.hpp). Each
+// peer's connection type and the relay server's sessions and bytes are
+// published to `metrics` (may be null) after every tick and poll.
 nat_traversal_actor::behavior_type
 nat_traversal(nat_traversal_actor::stateful_pointer<nat_traversal_state> self,
-              nat_timeouts timeouts, std::string netns);
+              nat_timeouts timeouts, std::string netns,
+              std::shared_ptr<net::metrics::published_gauges> metrics);
 
 } // namespace overlayd

@@ -39,6 +39,8 @@ public:
   // peer with candidates and no recent handshake.
   msg::response tick();
   msg::nat_status_wire status() const;
+  // Each peer's connection type and the relay server's counters.
+  void publish(net::metrics::published_gauges& metrics) const;
   // Advances the running attempts; false when none is left.
   bool poll();
 

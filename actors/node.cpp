@@ -53,8 +53,23 @@ struct node::impl {
   device_maker_actor devices;
   attachments_actor attachments;
   coordinator_actor coordinator;
+  std::shared_ptr<net::metrics::registry> metrics = std::make_shared<net::metrics::registry>();
   bool stopped = false;
 };
+
+namespace {
+
+// A board the registry reads on every scrape.
+std::shared_ptr<net::metrics::published_gauges> board_of(net::metrics::registry& registry) {
+  auto board = std::make_shared<net::metrics::published_gauges>();
+  registry.add([board](net::metrics::metric_sink& sink) {
+    board->collect(sink);
+    return true;
+  });
+  return board;
+}
+
+} // namespace
 
 node::node(std::unique_ptr<impl> self) : self_(std::move(self)) {}
 
@@ -98,6 +113,7 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   ipam_cfg.state_file_path = options.data_dir + "/agent_network.json";
   ipam_cfg.default_slice = *net::cidr::parse(default_cluster_cidr);
   ipam_cfg.port_band_base = default_wg_port;
+  ipam_cfg.metrics = board_of(*self->metrics);
   // Detached: it writes (and fsyncs) the state file.
   self->ipam = self->system->spawn<caf::detached>(overlayd::ipam, std::move(ipam_cfg));
   self->dns = self->system->spawn<dns_records>();
@@ -105,7 +121,7 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, options.host);
   // Detached: STUN and relay exchanges block for seconds.
   self->nat = self->system->spawn<caf::detached>(overlayd::nat_traversal, nat_timeouts{},
-                                                  options.host.netns);
+                                                  options.host.netns, board_of(*self->metrics));
   // Detached: TUN, netlink and the UAPI bind block.
   self->devices = self->system->spawn<caf::detached>(overlayd::device_maker, options.host.netns);
   self->attachments = self->system->spawn(overlayd::attachments, self->ipam, self->bridges);
@@ -113,7 +129,7 @@ result<std::unique_ptr<node>> node::start(node_options options) {
     overlayd::coordinator,
     coordinator_children{self->ipam, self->dns, self->bridges, self->nat, self->devices,
                          self->attachments},
-    transport_options{options.host.uapi_dir, 1420, {}, options.offloads});
+    transport_options{options.host.uapi_dir, 1420, {}, options.offloads, self->metrics});
   self->options = std::move(options);
   return std::unique_ptr<node>(new node(std::move(self)));
 }
@@ -124,6 +140,10 @@ caf::actor_system& node::system() {
 
 const coordinator_actor& node::coordinator() const {
   return self_->coordinator;
+}
+
+net::metrics::registry& node::metrics() {
+  return *self_->metrics;
 }
 
 const node_options& node::options() const {

@@ -9,6 +9,7 @@
 #include "actors/coordinator_actor.hpp"
 #include "actors/host_access.hpp"
 #include "net/base/result.hpp"
+#include "net/metrics/registry.hpp"
 
 namespace caf {
 class actor_system;
@@ -34,6 +35,8 @@ public:
   caf::actor_system& system();
   const coordinator_actor& coordinator() const;
   const node_options& options() const;
+  // Every counter of the node's actors and devices (served by --metrics-listen).
+  net::metrics::registry& metrics();
 
   // Ends every actor and waits for them; idempotent.
   void stop();

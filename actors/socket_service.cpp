@@ -6,6 +6,27 @@
 
 namespace overlayd {
 
+namespace {
+
+void collect_socket_metrics(net::metrics::metric_sink& sink,
+                            const platform::unix_socket_server_stats& stats) {
+  sink.gauge("overlayd_ipc_connections", "Open connections on the socket.", {},
+             static_cast<double>(stats.open.load()));
+  sink.counter("overlayd_ipc_connections_accepted_total", "Connections accepted on the socket.",
+               {}, stats.accepted.load());
+  const char* closed = "overlayd_ipc_connections_closed_total";
+  const char* closed_help = "Connections the daemon closed or refused, by reason.";
+  sink.counter(closed, closed_help, {{"reason", "over_limit"}}, stats.refused_over_limit.load());
+  sink.counter(closed, closed_help, {{"reason", "half_sent_frame"}},
+               stats.closed_half_sent.load());
+  sink.counter(closed, closed_help, {{"reason", "not_reading"}}, stats.closed_not_reading.load());
+  sink.counter(closed, closed_help, {{"reason", "idle"}}, stats.closed_idle.load());
+  sink.counter("overlayd_ipc_accept_errors_total", "Failed accepts on the socket.", {},
+               stats.accept_errors.load());
+}
+
+} // namespace
+
 struct socket_service::impl {
   std::shared_ptr<platform::unix_socket_server> server;
   std::unique_ptr<gateway> gate;
@@ -24,8 +45,19 @@ socket_service::start(node& n, socket_options options, std::function<void()> on_
     return bound.err();
   auto self = std::make_unique<impl>();
   self->server = std::move(*bound);
+  auto metrics = std::make_shared<request_metrics>();
   self->gate = std::make_unique<gateway>(n.system(), self->server, n.coordinator(),
-                                         options.documents, std::move(on_shutdown));
+                                         options.documents, metrics, std::move(on_shutdown));
+  // Weak: the registry may outlive the service; the collector then ends.
+  std::weak_ptr<platform::unix_socket_server> server = self->server;
+  n.metrics().add([metrics, server](net::metrics::metric_sink& sink) {
+    auto s = server.lock();
+    if (!s)
+      return false;
+    metrics->collect(sink);
+    collect_socket_metrics(sink, s->stats());
+    return true;
+  });
   // The gateway outlives the loop thread (stop() joins it first).
   gateway* gate = self->gate.get();
   platform::unix_socket_server_callbacks callbacks;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "net/base/decimal.hpp"
+#include "net/base/endpoint.hpp"
 #include "net/paths.hpp"
 
 namespace overlayd::app {
@@ -76,6 +77,8 @@ const char* daemon_usage() {
          "                     tests point it at a scratch directory)\n"
          "  --no-offloads      WireGuard devices without TUN offloads and UDP GSO/GRO: one\n"
          "                     packet per system call, for a kernel whose offloads misbehave\n"
+         "  --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+         "                     (off by default; give 0.0.0.0 only if you mean it)\n"
          "\n"
          "limits on what clients of the socket may make the daemon hold:\n"
          "  --max-connections N         open connections (default 1024; fewer when the\n"
@@ -138,6 +141,13 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
         return std::nullopt;
       }
       *slot->target = *n;
+    } else if (auto v = value_of("--metrics-listen")) {
+      if (!net::parse_endpoint(*v)) {
+        error = "--metrics-listen needs ADDR:PORT (e.g. 127.0.0.1:9587 or [::1]:9587), not '"
+                + *v + "'";
+        return std::nullopt;
+      }
+      out.metrics_listen = *v;
     } else if (auto v = value_of("--log-level")) {
       static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
       bool known = false;

@@ -25,6 +25,8 @@ struct daemon_options {
   std::optional<std::uint64_t> idle_timeout; // 0: never
   std::optional<std::uint64_t> max_document_values;
   std::optional<std::uint64_t> max_document_depth;
+  // --metrics-listen ADDR:PORT: Prometheus /metrics over HTTP (off unless given).
+  std::optional<std::string> metrics_listen;
   bool show_help = false;
   bool show_version = false;
 };

@@ -16,6 +16,7 @@
 #include "actors/node.hpp"
 #include "actors/socket_service.hpp"
 #include "app/daemon_options.hpp"
+#include "platform/metrics_http_server.hpp"
 #include "overlayd_version.hpp"
 
 namespace {
@@ -112,6 +113,19 @@ int main(int argc, char** argv) {
     spdlog::error("cannot serve: {}", service.error_message());
     return 1;
   }
+  std::unique_ptr<overlayd::platform::metrics_http_server> metrics;
+  if (options->metrics_listen) {
+    auto* n = node->get();
+    auto started = overlayd::platform::metrics_http_server::start(
+      *overlayd::net::parse_endpoint(*options->metrics_listen),
+      [n] { return n->metrics().expose(); });
+    if (!started) {
+      spdlog::error("cannot serve metrics: {}", started.error_message());
+      return 1;
+    }
+    metrics = std::move(*started);
+    spdlog::info("metrics at http://{}/metrics", *options->metrics_listen);
+  }
   spdlog::info("overlayd {} listening on {} (data dir {}, UAPI dir {}, at most {} connections)",
                OVERLAYD_VERSION, options->socket_path, options->data_dir, options->uapi_dir,
                (*service)->connection_cap());
@@ -129,6 +143,7 @@ int main(int argc, char** argv) {
     spdlog::info("received {}; stopping, container plumbing stays in place",
                  signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   sd_notify(0, "STOPPING=1");
+  metrics.reset();
   (*service)->stop();
   (*node)->stop();
   spdlog::info("stopped");

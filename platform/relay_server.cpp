@@ -91,6 +91,8 @@ struct relay_server::impl {
   std::thread thread;
   std::atomic<std::size_t> sessions{0};
   std::atomic<std::uint64_t> unauthenticated{0};
+  std::atomic<std::uint64_t> forwarded_bytes{0}; // what the sockets took
+
   std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(batch_slots * slot_bytes);
   std::vector<state_type::outgoing> pending; // sends of the batch being served
 
@@ -235,6 +237,9 @@ struct relay_server::impl {
                       std::strerror(errno));
         return;
       }
+      for (int i = 0; i < n; ++i)
+        forwarded_bytes.fetch_add(run[sent + static_cast<std::size_t>(i)].length,
+                                  std::memory_order_relaxed);
       sent += static_cast<std::size_t>(n);
     }
   }
@@ -277,6 +282,10 @@ net::endpoint relay_server::bound() const {
 
 std::size_t relay_server::session_count() const {
   return self_->sessions.load();
+}
+
+std::uint64_t relay_server::sent_bytes() const {
+  return self_->forwarded_bytes.load();
 }
 
 std::uint64_t relay_server::unauthenticated_drops() const {

@@ -34,6 +34,8 @@ public:
   // Safe to call from any thread.
   std::size_t session_count() const;
   std::uint64_t unauthenticated_drops() const;
+  // Bytes sent: relayed data and control answers.
+  std::uint64_t sent_bytes() const;
 
 private:
   struct impl;

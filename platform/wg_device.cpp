@@ -387,6 +387,14 @@ result<net::relay::message> wg_device::relay_exchange(
   return self_->relay.exchange(*self_->current_socket(), request, answers, timeout);
 }
 
+std::vector<net::wg::peer_counters> wg_device::peer_counters() const {
+  return self_->core.counters();
+}
+
+const net::wg::drop_counters& wg_device::drops() const {
+  return self_->core.drops();
+}
+
 uapi_device_status wg_device::status() const {
   auto s = self_->core.status();
   s.listen_port = listen_port();

@@ -20,6 +20,7 @@
 #include "net/base/ip_address.hpp"
 #include "net/relay/relay_message.hpp"
 #include "net/base/result.hpp"
+#include "net/wireguard/device_core.hpp"
 #include "net/wireguard/timing.hpp"
 #include "net/wireguard/uapi_protocol.hpp"
 
@@ -51,6 +52,9 @@ public:
   // listen port is bound before anything changes (EADDRINUSE if taken).
   net::wg::uapi_error configure(const net::wg::uapi_set_request& set);
   net::wg::uapi_device_status status() const;
+  // For metrics; any thread.
+  std::vector<net::wg::peer_counters> peer_counters() const;
+  const net::wg::drop_counters& drops() const;
 
   // A STUN binding request from the device's own socket (blocks up to
   // `timeout`): the address and port the server saw.

@@ -12,6 +12,8 @@ packages=(
   systemd
   # test peers and host tools
   iproute2 iputils-ping iptables nftables wireguard-go wireguard-tools iperf3 coturn procps
+  # the metrics test parses /metrics with Prometheus' own parser
+  python3 python3-prometheus-client curl
 )
 
 missing=()

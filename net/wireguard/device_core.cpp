@@ -172,6 +172,28 @@ uapi_error device_core::apply(const uapi_set_request& set, steady_time now) {
   return {};
 }
 
+std::vector<peer_counters> device_core::counters() const {
+  std::shared_lock guard(lock_);
+  std::vector<peer_counters> out;
+  out.reserve(peers_.size());
+  for (const auto& [key, p] : peers_) {
+    peer_counters c;
+    c.public_key = key;
+    endpoint e;
+    if (p->endpoint.load(e))
+      c.remote = e;
+    c.last_handshake_unix_ns = p->last_handshake_unix_ns.load();
+    c.rx_bytes = p->rx_bytes.load();
+    c.tx_bytes = p->tx_bytes.load();
+    c.rx_packets = p->rx_packets.load();
+    c.tx_packets = p->tx_packets.load();
+    c.handshake_initiations = p->handshake_initiations.load();
+    c.handshake_failures = p->handshake_failures.load();
+    out.push_back(c);
+  }
+  return out;
+}
+
 uapi_device_status device_core::status() const {
   std::shared_lock guard(lock_);
   uapi_device_status s;
@@ -353,6 +375,7 @@ void device_core::seal_batch(seal_slot* slots, std::size_t count, steady_time no
     seal(k->keys.send, counter, packet, padded, packet + padded);
     s.message_length = sealed_size(padded);
     p.tx_bytes.fetch_add(s.message_length, std::memory_order_relaxed);
+    p.tx_packets.fetch_add(1, std::memory_order_relaxed);
     p.unanswered_since.mark_unless_set(now);
     p.last_sent.mark(now);
     p.keepalive_owed.store(false, std::memory_order_relaxed);
@@ -402,6 +425,7 @@ void device_core::open_batch(open_slot* slots, std::size_t count, steady_time no
     // Authenticated: the packet counts, and its source is where the peer
     // is now (roaming, whitepaper 2.1).
     p.rx_bytes.fetch_add(s.length, std::memory_order_relaxed);
+    p.rx_packets.fetch_add(1, std::memory_order_relaxed);
     p.last_received.mark(now);
     p.unanswered_since.reset();
     endpoint known;
@@ -578,6 +602,7 @@ void device_core::send_initiation(peer& p, steady_time now, wall_time wall,
   p.last_initiation_sent = now;
   p.retry_jitter = random_jitter(timing_.rekey_timeout_jitter);
   p.last_sent.mark(now);
+  p.handshake_initiations.fetch_add(1, std::memory_order_relaxed);
   out.push_back(std::move(message));
 }
 
@@ -601,6 +626,7 @@ bool device_core::send_data(peer& p, const std::uint8_t* packet, std::size_t len
   seal(k->keys.send, counter, m + transport::header_size, padded,
        m + transport::header_size + padded);
   p.tx_bytes.fetch_add(message.bytes.size(), std::memory_order_relaxed);
+  p.tx_packets.fetch_add(1, std::memory_order_relaxed);
   p.last_sent.mark(now);
   if (length > 0)
     p.unanswered_since.mark_unless_set(now);
@@ -649,6 +675,7 @@ void device_core::run_timers(peer& p, steady_time now, wall_time wall,
       return;
     if (now - p.handshake_started >= timing_.rekey_attempt_time) {
       // Give up this round (whitepaper 6.4); new traffic starts another.
+      p.handshake_failures.fetch_add(1, std::memory_order_relaxed);
       p.handshake_in_flight = false;
       drop_index(p.handshake.local_index);
       p.handshake.clear_handshake();

@@ -77,6 +77,19 @@ struct open_slot {
 };
 
 // What the device counts when it drops something (never per-packet logs).
+// One peer's counters, for metrics (no key material but its public key).
+struct peer_counters {
+  key32 public_key{};
+  std::optional<endpoint> remote;
+  std::int64_t last_handshake_unix_ns = 0; // 0: never
+  std::uint64_t rx_bytes = 0;
+  std::uint64_t tx_bytes = 0;
+  std::uint64_t rx_packets = 0;
+  std::uint64_t tx_packets = 0;
+  std::uint64_t handshake_initiations = 0;
+  std::uint64_t handshake_failures = 0;
+};
+
 struct drop_counters {
   std::atomic<std::uint64_t> no_route{0};       // no peer's allowed IPs hold the destination
   std::atomic<std::uint64_t> no_endpoint{0};    // the peer has no endpoint yet
@@ -132,6 +145,8 @@ public:
   void tick(steady_time now, wall_time wall, std::vector<outgoing_datagram>& out);
 
   const drop_counters& drops() const noexcept { return drops_; }
+  // Any thread (takes the shared lock).
+  std::vector<peer_counters> counters() const;
 
 private:
   struct index_entry {

@@ -93,6 +93,13 @@ struct peer {
 
   std::atomic<std::uint64_t> rx_bytes{0};
   std::atomic<std::uint64_t> tx_bytes{0};
+  // For metrics: authenticated packets each way (keepalives included),
+  // handshake initiations sent, and handshake rounds given up after
+  // REKEY_ATTEMPT_TIME without an answer.
+  std::atomic<std::uint64_t> rx_packets{0};
+  std::atomic<std::uint64_t> tx_packets{0};
+  std::atomic<std::uint64_t> handshake_initiations{0};
+  std::atomic<std::uint64_t> handshake_failures{0};
 
   // -- packets waiting for a session -------------------------------------------------
 
