@@ -1,87 +1,156 @@
-// overlayctl: the operator's client. `status` shows what the daemon holds,
-// `nat` its NAT candidates and how each peer is reached; `call` sends any
-// request of the contract, written as JSON.
+// overlayctl: the operator's client. `status` shows what the daemon holds
+// (node, devices, per peer endpoint, connection type, last handshake and
+// transfer), `peers`, `services` and `nat` parts of it, `metrics` a
+// summary of the daemon's counters, and `call` sends any request of the
+// contract, written as JSON.
+//
+// Exit status: 0 done; 1 the daemon answered an error; 2 bad usage; 3 the
+// daemon (or its metrics endpoint) cannot be reached or did not answer.
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
 #include "app/client_connection.hpp"
 #include "app/daemon_options.hpp"
+#include "app/metrics_scrape.hpp"
+#include "app/overlayctl_views.hpp"
 #include "overlayd_version.hpp"
 
 namespace {
 
 using overlayd::app::client_connection;
+namespace app = overlayd::app;
 namespace msg = overlayd::msg;
 
+constexpr int answered_error = 1;
+constexpr int bad_usage = 2;
+constexpr int unreachable = 3;
+
 const char* usage =
-  "usage: overlayctl [--socket PATH | --data-dir DIR] <command>\n"
+  "usage: overlayctl [--socket PATH | --data-dir DIR] [--uapi-dir DIR] <command>\n"
   "\n"
   "commands:\n"
-  "  status [--json]       what the daemon holds: addressing, peers, services\n"
+  "  status [--json]       node, devices, and per peer endpoint, connection type,\n"
+  "                        last handshake and transfer\n"
+  "  peers [--json]        the peers of the global device\n"
+  "  services [--json]     the Dedicated services and their devices\n"
   "  nat [--json]          NAT candidates, how each peer is reached, last refresh\n"
+  "  metrics --metrics ADDR:PORT [--raw]\n"
+  "                        a summary of the counters the daemon serves with\n"
+  "                        --metrics-listen (--raw: the exposition text)\n"
   "  call '<request>'      send one request written as JSON, e.g. '{\"op\":\"status\"}',\n"
   "                        and print the response as JSON\n"
   "\n"
-  "The socket defaults to the one the daemon derives from its data dir.\n";
+  "--json prints the daemon's answer as JSON. The socket and the UAPI dir default to\n"
+  "the ones the daemon derives from its data dir. Transfer counters need read access\n"
+  "to the device's UAPI socket (as `wg show` does).\n"
+  "\n"
+  "exit status: 0 done, 1 the daemon answered an error, 2 bad usage, 3 the daemon\n"
+  "cannot be reached or did not answer.\n";
 
-int fail(const std::string& reason) {
+int fail(int code, const std::string& reason) {
   std::fprintf(stderr, "overlayctl: %s\n", reason.c_str());
-  return 1;
+  return code;
 }
 
-template <class T>
-std::string or_none(const std::optional<T>& x) {
-  if (!x)
-    return "(none)";
-  if constexpr (std::is_same_v<T, std::string>)
-    return *x;
+struct session {
+  std::string socket_path;
+  std::string uapi_dir;
+
+  // The daemon's answer; nullopt after printing why there is none.
+  std::optional<msg::response> ask(const msg::request& r, int& code) const {
+    auto conn = client_connection::connect(socket_path);
+    if (!conn) {
+      code = fail(unreachable, "daemon unreachable: " + conn.error_message());
+      return std::nullopt;
+    }
+    auto response = conn->call(r);
+    if (!response) {
+      code = fail(unreachable, "no answer: " + response.error_message());
+      return std::nullopt;
+    }
+    if (auto* err = std::get_if<msg::error_result>(&*response)) {
+      code = fail(answered_error, err->message);
+      return std::nullopt;
+    }
+    return *response;
+  }
+
+  // Connection types from nat_status and transfer from the UAPI socket:
+  // extras, so their absence only leaves them out.
+  app::peer_extras extras(const msg::status_snapshot& s) const {
+    app::peer_extras out;
+    auto conn = client_connection::connect(socket_path);
+    if (conn)
+      if (auto nat = conn->call(msg::nat_status{}); nat)
+        if (auto* n = std::get_if<msg::nat_status_wire>(&*nat))
+          for (const auto& p : n->peers)
+            out.connection_type[p.node_id] = p.connection_type;
+    if (s.interface)
+      out.transfers = app::read_transfer(uapi_dir, *s.interface);
+    return out;
+  }
+};
+
+int show_snapshot(const session& s, const std::string& command, bool as_json) {
+  int code = 0;
+  auto r = s.ask(msg::status{}, code);
+  if (!r)
+    return code;
+  if (as_json) {
+    std::printf("%s\n", msg::response_to_json(*r).c_str());
+    return 0;
+  }
+  const auto& snapshot = std::get<msg::status_snapshot>(*r);
+  auto now = static_cast<std::int64_t>(std::time(nullptr));
+  std::string text;
+  if (command == "services")
+    text = app::show_services(snapshot);
+  else if (command == "peers")
+    text = app::show_peers(snapshot, s.extras(snapshot), now);
   else
-    return x->to_string();
+    text = app::show_status(snapshot, s.extras(snapshot), now);
+  std::fputs(text.c_str(), stdout);
+  return 0;
 }
 
-void print_status(const msg::status_snapshot& s) {
-  std::printf("interface:     %s\n", or_none(s.interface).c_str());
-  std::printf("node IP:       %s\n", or_none(s.node_ip).c_str());
-  std::printf("public key:    %s\n", or_none(s.public_key).c_str());
-  std::printf("overlay CIDR:  %s\n", or_none(s.overlay_cidr).c_str());
-  std::printf("slice CIDR:    %s\n", or_none(s.slice_cidr).c_str());
-  std::printf("peers:         %u\n", s.peer_count);
-  std::printf("services:      %u\n", s.service_count);
-  for (const auto& p : s.peers)
-    std::printf("  peer %s endpoint %s allowed %s last handshake %lld\n", p.public_key.c_str(),
-                p.endpoint.empty() ? "(none)" : p.endpoint.c_str(), p.allowed_ips.c_str(),
-                static_cast<long long>(p.last_handshake_unix_secs));
-  for (const auto& d : s.dedicated_services)
-    std::printf("  dedicated %s on %s port %u key %s subnet %s peers %u\n", d.service.c_str(),
-                d.interface.c_str(), d.listen_port, d.public_key.c_str(), d.subnet.c_str(),
-                d.peer_count);
-}
-
-void print_nat(const msg::nat_status_wire& s) {
-  std::printf("last refresh:  %s\n",
-              s.last_refresh == 0 ? "never" : (std::to_string(s.last_refresh) + " (unix)").c_str());
-  std::printf("candidates:    %zu\n", s.candidates.size());
-  for (const auto& c : s.candidates)
-    std::printf("  %-16s %s priority %u\n", c.candidate_type.c_str(), c.address.c_str(),
-                c.priority);
-  std::printf("peers:         %zu\n", s.peers.size());
-  for (const auto& p : s.peers)
-    std::printf("  peer %s %s at %s\n", p.node_id.c_str(), p.connection_type.c_str(),
-                or_none(p.remote_endpoint).c_str());
+int show_metrics(const std::vector<std::string>& rest) {
+  std::string at;
+  bool raw = false;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == "--metrics" && i + 1 < rest.size())
+      at = rest[++i];
+    else if (rest[i] == "--raw")
+      raw = true;
+    else
+      return fail(bad_usage, "metrics: unknown argument '" + rest[i] + "'");
+  }
+  if (at.empty())
+    return fail(bad_usage, "metrics needs --metrics ADDR:PORT (the daemon's --metrics-listen)");
+  auto text = app::fetch_metrics(at);
+  if (!text)
+    return fail(unreachable, text.error_message());
+  std::fputs(raw ? text->c_str() : app::summarize(app::parse_samples(*text)).c_str(), stdout);
+  return 0;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  std::string socket_path;
+  session s;
+  std::string data_dir = app::environment_data_dir();
+  std::string socket_flag, uapi_flag;
   std::size_t i = 0;
   for (; i < args.size(); ++i) {
-    if ((args[i] == "--socket" || args[i] == "--data-dir") && i + 1 < args.size()) {
-      socket_path = args[i] == "--socket" ? args[i + 1]
-                                          : overlayd::app::socket_path_for(args[i + 1]);
-      ++i;
+    bool has_value = i + 1 < args.size();
+    if (args[i] == "--socket" && has_value) {
+      socket_flag = args[++i];
+    } else if (args[i] == "--data-dir" && has_value) {
+      data_dir = args[++i];
+    } else if (args[i] == "--uapi-dir" && has_value) {
+      uapi_flag = args[++i];
     } else if (args[i] == "--help" || args[i] == "-h") {
       std::fputs(usage, stdout);
       return 0;
@@ -94,48 +163,45 @@ int main(int argc, char** argv) {
   }
   if (i >= args.size()) {
     std::fputs(usage, stderr);
-    return 2;
+    return bad_usage;
   }
-  if (socket_path.empty())
-    socket_path = overlayd::app::socket_path_for(overlayd::app::environment_data_dir());
+  // The paths the daemon itself derives from the same data dir.
+  std::string error;
+  auto derived = app::parse_daemon_options({"--data-dir", data_dir}, error);
+  s.socket_path = !socket_flag.empty() ? socket_flag : derived->socket_path;
+  s.uapi_dir = !uapi_flag.empty() ? uapi_flag : derived->uapi_dir;
 
   const std::string command = args[i];
-  msg::request request;
-  bool as_json = false;
-  if (command == "status" || command == "nat") {
-    if (command == "status")
-      request = msg::status{};
-    else
-      request = msg::nat_status{};
-    as_json = i + 1 < args.size() && args[i + 1] == "--json";
-  } else if (command == "call") {
-    if (i + 1 >= args.size())
-      return fail("call needs a request, e.g. '{\"op\":\"status\"}'");
-    std::string error;
-    auto parsed = msg::request_from_json(args[i + 1], error);
-    if (!parsed)
-      return fail("bad request: " + error);
-    request = std::move(*parsed);
-    as_json = true;
-  } else {
-    std::fputs(usage, stderr);
-    return 2;
-  }
+  std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+  bool as_json = rest.size() == 1 && rest[0] == "--json";
+  if (!rest.empty() && !as_json && command != "call" && command != "metrics")
+    return fail(bad_usage, command + ": unknown argument '" + rest[0] + "'");
 
-  auto conn = client_connection::connect(socket_path);
-  if (!conn)
-    return fail("daemon unreachable: " + conn.error_message());
-  auto response = conn->call(request);
-  if (!response)
-    return fail("no answer: " + response.error_message());
-  if (auto* err = std::get_if<msg::error_result>(&*response))
-    return fail(err->message);
-  if (as_json) {
-    std::printf("%s\n", msg::response_to_json(*response).c_str());
-  } else if (auto* s = std::get_if<msg::status_snapshot>(&*response)) {
-    print_status(*s);
-  } else if (auto* n = std::get_if<msg::nat_status_wire>(&*response)) {
-    print_nat(*n);
+  if (command == "status" || command == "peers" || command == "services")
+    return show_snapshot(s, command, as_json);
+  if (command == "metrics")
+    return show_metrics(rest);
+  if (command == "nat" || command == "call") {
+    msg::request request = msg::nat_status{};
+    if (command == "call") {
+      if (rest.empty())
+        return fail(bad_usage, "call needs a request, e.g. '{\"op\":\"status\"}'");
+      auto parsed = msg::request_from_json(rest[0], error);
+      if (!parsed)
+        return fail(answered_error, "bad request: " + error);
+      request = std::move(*parsed);
+      as_json = true;
+    }
+    int code = 0;
+    auto r = s.ask(request, code);
+    if (!r)
+      return code;
+    if (as_json)
+      std::printf("%s\n", msg::response_to_json(*r).c_str());
+    else
+      std::fputs(app::show_nat(std::get<msg::nat_status_wire>(*r)).c_str(), stdout);
+    return 0;
   }
-  return 0;
+  std::fputs(usage, stderr);
+  return bad_usage;
 }

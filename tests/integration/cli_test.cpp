@@ -129,8 +129,18 @@ TEST_CASE("overlayctl: status, call, and one-line failures", "[integration][cli]
   CHECK(contains(malformed.err, "unknown variant `frobnicate`"));
 
   auto unreachable = run(dir, {ctl, "--socket", dir.path() + "/nobody.sock", "status"});
-  CHECK(unreachable.exit_code == 1);
+  CHECK(unreachable.exit_code == 3);
   CHECK(line_count(unreachable.err) == 1);
   CHECK(contains(unreachable.err, "overlayctl: daemon unreachable: "));
   CHECK(unreachable.out.empty());
+
+  auto usage = run(dir, {ctl, "--socket", sock, "status", "--jsn"});
+  CHECK(usage.exit_code == 2);
+  CHECK(usage.err == "overlayctl: status: unknown argument '--jsn'\n");
+  auto no_metrics = run(dir, {ctl, "metrics", "--metrics", "127.0.0.1:1"});
+  CHECK(no_metrics.exit_code == 3);
+  CHECK(contains(no_metrics.err, "is the daemon started with --metrics-listen?"));
+  auto services = run(dir, {ctl, "--socket", sock, "services"});
+  CHECK(services.exit_code == 0);
+  CHECK(services.out.empty()); // no Dedicated service yet
 }

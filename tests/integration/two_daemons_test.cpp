@@ -155,6 +155,20 @@ TEST_CASE("metrics count a tunnel's traffic, parsed by Prometheus' parser",
   CHECK(after(sample("overlayd_wg_peer_handshake_initiations_total"))
           + b_side("overlayd_wg_peer_handshake_initiations_total" + b_peer)
         >= 1);
+  // overlayctl shows the same: the peer by its base64 key, its transfer
+  // (through the UAPI socket), and the counters' summary.
+  const std::string ctl = std::string(OVERLAYCTL_BIN) + " --socket " + a.daemon.socket_path()
+                          + " --uapi-dir " + a.dir.path() + "/wg ";
+  auto shown = a.ns.output_of(ctl + "status");
+  CHECK(shown.find("peer " + t.key_b + "\n") != std::string::npos);
+  CHECK(shown.find("  endpoint:        192.168.78.2:51820\n") != std::string::npos);
+  CHECK(shown.find("  transfer:        ") != std::string::npos);
+  CHECK(shown.find("  transfer:        0 B received") == std::string::npos);
+  auto summary = a.ns.output_of(ctl + "metrics --metrics 127.0.0.1:19587");
+  CHECK(summary.find("  add_peer ok: 1\n") != std::string::npos);
+  CHECK(summary.find("  add_allowed_ip error: 1\n") != std::string::npos);
+  CHECK(summary.find(t.iface_a + " " + t.key_b + " received ") != std::string::npos);
+
   // Public keys label the peers; the private key appears nowhere (read
   // through the UAPI socket, as `wg` does).
   a.ns.run("mkdir -p /run/wireguard && ln -sf " + a.dir.path() + "/wg/" + t.iface_a

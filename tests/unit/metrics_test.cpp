@@ -1,6 +1,8 @@
 // The metrics registry's text exposition and the scrape endpoint's answers.
 #include <catch2/catch.hpp>
 
+#include "app/metrics_scrape.hpp"
+#include "app/uapi_transfer.hpp"
 #include "net/metrics/latency_histogram.hpp"
 #include "net/metrics/published_gauges.hpp"
 #include "net/metrics/registry.hpp"
@@ -85,4 +87,24 @@ TEST_CASE("metrics endpoint: /metrics only, GET and HEAD only", "[metrics]") {
   CHECK(answer_http_request("GET / HTTP/1.1\r\n\r\n", render).status == 404);
   CHECK(answer_http_request("POST /metrics HTTP/1.1\r\n\r\n", render).status == 405);
   CHECK(answer_http_request("garbage\r\n\r\n", render).status == 400);
+}
+
+TEST_CASE("overlayctl reads transfer from a UAPI answer and samples from /metrics",
+          "[metrics]") {
+  auto t = overlayd::app::parse_transfer("private_key=aa\nlisten_port=1\npublic_key=bb\n"
+                                         "rx_bytes=10\ntx_bytes=20\npublic_key=cc\n"
+                                         "tx_bytes=5\nerrno=0\n\n");
+  REQUIRE(t.size() == 2);
+  CHECK(t["bb"].rx_bytes == 10);
+  CHECK(t["bb"].tx_bytes == 20);
+  CHECK(t["cc"].tx_bytes == 5);
+  CHECK(t.count("aa") == 0);
+  auto samples = overlayd::app::parse_samples(
+    "# HELP x X.\nx_total{op=\"a\\\"b\",result=\"ok\"} 3\ny 2.5\n");
+  REQUIRE(samples.size() == 2);
+  CHECK(samples[0].name == "x_total");
+  CHECK(samples[0].labels.at("op") == "a\"b");
+  CHECK(samples[0].value == 3);
+  CHECK(samples[1].name == "y");
+  CHECK(samples[1].value == 2.5);
 }
