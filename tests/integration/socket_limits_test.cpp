@@ -130,6 +130,25 @@ void raise_own_descriptor_limit() {
   ::setrlimit(RLIMIT_NOFILE, &nofile);
 }
 
+// Under AddressSanitizer (the CI's second run) the daemon is a Debug build
+// whose quarantine keeps freed memory and whose every access is checked:
+// its RSS says nothing about what the limits hold, and it answers several
+// times slower. There the memory figures are printed, not bounded, and a
+// status may take longer; without the sanitizers the bounds are strict.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool under_sanitizers = true;
+#else
+constexpr bool under_sanitizers = false;
+#endif
+constexpr double prompt_status_ms = under_sanitizers ? 2000 : 250;
+
+void check_growth_below(long before_kib, long after_kib, long bound_kib) {
+  if (under_sanitizers)
+    std::printf("under the sanitizers the RSS bound of %ld KiB is not checked\n", bound_kib);
+  else
+    CHECK(after_kib - before_kib < bound_kib);
+}
+
 void report(const char* what, long before_kib, long after_kib, double slowest_ms) {
   std::printf("%s: daemon peak RSS %ld KiB before, %ld KiB after; slowest status %.2f ms\n",
               what, before_kib, after_kib, slowest_ms);
@@ -172,8 +191,8 @@ TEST_CASE("ten pipelined 8 MiB frames of nils neither stall others nor take memo
   for (const auto& e : errors)
     CHECK(e.find("document has more than 65536 values") != std::string::npos);
   // Before: status waited 13.5 s and the daemon passed 1 GiB.
-  CHECK(slowest < 250);
-  CHECK(after - before < 200 * 1024);
+  CHECK(slowest < prompt_status_ms);
+  check_growth_below(before, after, 200 * 1024);
   // The heavy client is still served normally.
   status_ms(heavy);
 }
@@ -234,8 +253,8 @@ TEST_CASE("a client that pipelines and never reads is paused, then disconnected"
   report("unread answers", before, after, slowest);
 
   CHECK(refused); // closed after 2 s without progress, well before 20 s
-  CHECK(slowest < 250);
-  CHECK(after - before < 100 * 1024);
+  CHECK(slowest < prompt_status_ms);
+  check_growth_below(before, after, 100 * 1024);
 }
 
 TEST_CASE("half-sent frames share a budget and are closed after a deadline",
@@ -281,9 +300,9 @@ TEST_CASE("half-sent frames share a budget and are closed after a deadline",
   report("half-sent frames", before, after, slowest);
 
   CHECK(closed); // before: held forever
-  CHECK(slowest < 250);
+  CHECK(slowest < prompt_status_ms);
   // Before: +457 MB. The budget lets 64 MiB of large frames in at a time.
-  CHECK(after - before < 160 * 1024);
+  check_growth_below(before, after, 160 * 1024);
   status_ms(other);
 }
 
