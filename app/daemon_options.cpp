@@ -40,6 +40,7 @@ std::optional<number_slot> number_flag(daemon_options& out, const std::string& a
     {"--idle-timeout", &out.idle_timeout, 0, a_day},
     {"--max-document-values", &out.max_document_values, 16, 1u << 24},
     {"--max-document-depth", &out.max_document_depth, 4, 128},
+    {"--mtu", &out.mtu, 576, 65455},
   };
   auto name = arg.substr(0, arg.find('='));
   for (const auto& slot : slots)
@@ -77,6 +78,8 @@ const char* daemon_usage() {
          "                     tests point it at a scratch directory)\n"
          "  --no-offloads      WireGuard devices without TUN offloads and UDP GSO/GRO: one\n"
          "                     packet per system call, for a kernel whose offloads misbehave\n"
+         "  --mtu N            MTU of the WireGuard devices and container veths (576-65455;\n"
+         "                     default: the egress link's MTU minus 80, 1420 without one)\n"
          "  --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
          "                     (off by default; give 0.0.0.0 only if you mean it)\n"
          "\n"

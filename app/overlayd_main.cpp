@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   host.dropin_root = options->dropin_root;
   host.uapi_dir = options->uapi_dir;
   host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
-  auto node = overlayd::node::start({options->data_dir, 0, options->offloads, std::move(host)});
+  auto node = overlayd::node::start({options->data_dir, 0, options->offloads, std::move(host),
+                                        static_cast<unsigned>(options->mtu.value_or(0))});
   if (!node) {
     spdlog::error("cannot start: {}", node.error_message());
     return 1;

@@ -337,6 +337,10 @@ const std::string& wg_device::uapi_path() const {
   return self_->uapi->path();
 }
 
+unsigned wg_device::mtu() const {
+  return self_->options.mtu;
+}
+
 std::uint16_t wg_device::listen_port() const {
   return self_->current_socket()->port();
 }

@@ -48,6 +48,7 @@ public:
   const std::string& interface() const;
   const std::string& uapi_path() const;
   std::uint16_t listen_port() const;
+  unsigned mtu() const;
 
   // The same operations a UAPI set carries, applied as one change. A new
   // listen port is bound before anything changes (EADDRINUSE if taken).
