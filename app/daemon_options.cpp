@@ -74,6 +74,7 @@ const char* daemon_usage() {
          "  --uapi-dir DIR     WireGuard UAPI sockets (default: <data-dir>/run/wireguard;\n"
          "                     /var/run/wireguard for the default data dir)\n"
          "  --log-level LEVEL  trace, debug, info, warn, error or off (default info)\n"
+         "  --log-file PATH    also log to PATH (appended; SIGHUP reopens it, for logrotate)\n"
          "  --dropin-root DIR  where the networkd/NetworkManager drop-ins go (default /;\n"
          "                     tests point it at a scratch directory)\n"
          "  --no-offloads      WireGuard devices without TUN offloads and UDP GSO/GRO: one\n"
@@ -131,6 +132,8 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
       socket = *v;
     } else if (auto v = value_of("--uapi-dir")) {
       uapi_dir = *v;
+    } else if (auto v = value_of("--log-file")) {
+      out.log_file = *v;
     } else if (auto v = value_of("--dropin-root")) {
       out.dropin_root = *v;
     } else if (auto slot = number_flag(out, arg)) {
