@@ -22,6 +22,7 @@
 #include "platform/tun_device.hpp"
 #include "platform/tun_packet_reader.hpp"
 #include "platform/tun_packet_writer.hpp"
+#include "net/wireguard/transport_crypto.hpp"
 #include "platform/uapi_server.hpp"
 #include "platform/udp_socket.hpp"
 
@@ -311,8 +312,9 @@ result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) 
   d.tun_reader = std::thread([&d] { d.run_tun_reader(); });
   d.udp_reader = std::thread([&d] { d.run_udp_reader(); });
   d.control = std::thread([&d] { d.run_control(); });
-  spdlog::info("{}: WireGuard device up, UDP port {}, UAPI {}{}", d.options.interface,
-               d.socket->port(), d.uapi->path(), d.tun.offloads() ? "" : ", no offloads");
+  spdlog::info("{}: WireGuard device up, UDP port {}, MTU {}, UAPI {}, AEAD {}{}",
+               d.options.interface, d.socket->port(), d.options.mtu, d.uapi->path(),
+               net::wg::transport_aead_name(), d.tun.offloads() ? "" : ", no offloads");
   return device;
 }
 

@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake make pkg-config
   libcaf-dev libuv1-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
-  libsodium-dev libmsgpack-cxx-dev libspdlog-dev catch2 libsystemd-dev
+  libsodium-dev libssl-dev libmsgpack-cxx-dev libspdlog-dev catch2 libsystemd-dev
   # the unit check (systemd-analyze verify)
   systemd
   # test peers and host tools

@@ -4,7 +4,7 @@
 // only while 512 bytes remain and finishes a 1420-byte packet 4 and then 1
 // block at a time; whole-width batches make the keystream about twice as fast.
 //
-// No portable fallback here: without AVX2 the caller keeps libsodium's AEAD.
+// No portable fallback here: without AVX2 the transport uses OpenSSL.
 #pragma once
 
 #include <cstddef>
