@@ -177,6 +177,34 @@ done_reply bridge_manager_state::detach(const detach_veths& r) {
   return true;
 }
 
+pids_reply bridge_manager_state::adopt(const adopt_veths& r) {
+  pids_reply adopted;
+  for (const auto& claim : r.claims) {
+    const auto pid = std::to_string(claim.pid);
+    const std::string service_end = "veth-" + pid + "-s";
+    const std::string global_end = "veth-" + pid + "-g";
+    const bool whole = claim.confirmed && platform::link_exists(service_end)
+                       && (!claim.global_ip || platform::link_exists(global_end));
+    if (whole) {
+      remember(created_veths_, service_end);
+      if (claim.global_ip) {
+        remember(created_veths_, global_end);
+        created_host_routes_.push_back({*claim.global_ip, claim.global_ip->max_prefix(),
+                                        global_end});
+      }
+      adopted.push_back(claim.pid);
+      continue;
+    }
+    // Host routes are the veth's and go with it.
+    for (const auto& name : {service_end, global_end, "vc-" + pid + "-s", "vc-" + pid + "-g"})
+      if (auto deleted = platform::delete_link(name); !deleted)
+        spdlog::warn("recovery: {}", deleted.error_message());
+    spdlog::info("recovery: pid {}: {}; its veths are removed", claim.pid,
+                 claim.confirmed ? "plumbing incomplete" : "attach interrupted");
+  }
+  return adopted;
+}
+
 count_reply bridge_manager_state::members(const count_bridge_members& r) const {
   return platform::bridge_member_count(r.name);
 }
@@ -239,6 +267,7 @@ bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self
     [&st](const delete_bridge& r) { return st.remove(r); },
     [&st](const attach_veth& r) { return st.attach(r); },
     [&st](const detach_veths& r) { return st.detach(r); },
+    [&st](const adopt_veths& r) { return st.adopt(r); },
     [&st](const count_bridge_members& r) { return st.members(r); },
     [&st](const revert_host_changes&) { return st.revert(); },
     [&st](const secure_overlay& r) { return st.secure(r); },

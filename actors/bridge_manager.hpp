@@ -60,6 +60,22 @@ struct detach_veths {
   std::uint32_t pid = 0;
 };
 
+// A container attachment recorded before a restart
+// (net/attachment_records.hpp).
+struct veth_claim {
+  std::uint32_t pid = 0;
+  std::optional<net::ip_address> global_ip; // with veth-<pid>-g and its host route
+  bool confirmed = false;
+};
+
+// At start: each confirmed claim whose veths all exist is adopted (the
+// global teardown reverts them as its own); whatever the others may have
+// left, an intent's half-made veths or a survivor of a lost one, is
+// deleted. Replies with the pids adopted.
+struct adopt_veths {
+  std::vector<veth_claim> claims;
+};
+
 struct count_bridge_members {
   std::string name;
 };
@@ -120,6 +136,7 @@ struct revert_host_changes {};
 
 using count_reply = std::size_t;
 using names_reply = std::vector<std::string>;
+using pids_reply = std::vector<std::uint32_t>;
 
 } // namespace overlayd
 
@@ -136,6 +153,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::prune_bridges)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::alias_address)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::device_route)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::names_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::adopt_veths)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::pids_reply)
 
 namespace overlayd {
 
@@ -144,6 +163,7 @@ using bridge_manager_actor =
                    caf::replies_to<delete_bridge>::with<done_reply>,
                    caf::replies_to<attach_veth>::with<done_reply>,
                    caf::replies_to<detach_veths>::with<done_reply>,
+                   caf::replies_to<adopt_veths>::with<pids_reply>,
                    caf::replies_to<count_bridge_members>::with<count_reply>,
                    caf::replies_to<revert_host_changes>::with<done_reply>,
                    caf::replies_to<secure_overlay>::with<done_reply>,

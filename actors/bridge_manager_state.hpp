@@ -26,6 +26,7 @@ public:
   done_reply remove(const delete_bridge& r);
   done_reply attach(const attach_veth& r);
   done_reply detach(const detach_veths& r);
+  pids_reply adopt(const adopt_veths& r);
   count_reply members(const count_bridge_members& r) const;
   done_reply revert();
   done_reply secure(const secure_overlay& r);

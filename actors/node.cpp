@@ -111,6 +111,7 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   self->system = std::make_unique<caf::actor_system>(self->config);
   ipam_config ipam_cfg;
   ipam_cfg.state_file_path = options.data_dir + "/agent_network.json";
+  ipam_cfg.attachments_file_path = options.data_dir + "/attachments.json";
   ipam_cfg.default_slice = *net::cidr::parse(default_cluster_cidr);
   ipam_cfg.port_band_base = default_wg_port;
   ipam_cfg.metrics = board_of(*self->metrics);
