@@ -55,8 +55,9 @@ struct running_node {
 };
 
 std::string overlayd_links(const network_namespace& ns) {
-  return ns.output_of("ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d ' ' "
-                      "| grep -E '^(zl-|veth-|vc-)' || true");
+  // Runs inside sh -c '...': no single quotes here.
+  return ns.output_of("ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d \" \" "
+                      "| grep -E \"^(zl-|veth-|vc-)\" || true");
 }
 
 } // namespace
@@ -97,6 +98,7 @@ TEST_CASE("after a restart a new container never gets an attached one's address"
     CHECK(a.ns.run("ip link show eth0 >/dev/null 2>&1") != 0);
     CHECK(second.attach(c) == a_ip);
     // The full teardown also reverts D, plumbed by the daemon before.
+    CHECK(overlayd_links(node).find("veth-" + std::to_string(d.pid) + "-s") != std::string::npos);
     CHECK(std::holds_alternative<msg::ok_result>(
       call(*second.conn, msg::teardown_service_overlay{"web"})));
     CHECK(std::holds_alternative<msg::ok_result>(call(*second.conn, msg::shutdown{})));
