@@ -135,4 +135,26 @@ result<std::string> keep_aside_as_corrupt(const std::string& path) {
   return make_error("keep_aside(" + path + "): too many corrupt copies");
 }
 
+damage read_keeping_damage(
+  const std::string& path,
+  const std::function<std::vector<std::string>(const std::string&)>& parse) {
+  damage out;
+  auto content = read_whole_file(path);
+  if (content && !*content)
+    return out;
+  if (!content) {
+    out.problems.push_back(content.error_message());
+  } else {
+    for (auto& problem : parse(**content))
+      out.problems.push_back("load(" + path + "): " + problem);
+  }
+  if (out.problems.empty())
+    return out;
+  if (auto copy = keep_aside_as_corrupt(path))
+    out.corrupt_copy = std::move(*copy);
+  else
+    out.problems.push_back(copy.error_message());
+  return out;
+}
+
 } // namespace overlayd::platform

@@ -5,8 +5,10 @@
 // cut the file is either the old version or the new one, never a mix.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/base/result.hpp"
 
@@ -24,5 +26,19 @@ result<void> write_file_atomically(const std::string& path, const std::string& d
 // overwriting an earlier copy, kept as evidence) and makes it private;
 // the copy's path.
 result<std::string> keep_aside_as_corrupt(const std::string& path);
+
+// What reading a state file found wrong.
+struct damage {
+  std::vector<std::string> problems;       // each names the file; none when it is missing
+  std::optional<std::string> corrupt_copy; // where a file with problems went
+};
+
+// Reads the file (a missing one is no problem: `parse` is not called) and
+// hands its text to `parse`, which keeps what it can and returns its
+// problems. A file with problems, or one that cannot be read, is kept aside
+// (keep_aside_as_corrupt): the next save would otherwise overwrite the
+// evidence. Problems read "load(<path>): <problem>".
+damage read_keeping_damage(const std::string& path,
+                           const std::function<std::vector<std::string>(const std::string&)>& parse);
 
 } // namespace overlayd::platform

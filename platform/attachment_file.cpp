@@ -11,23 +11,13 @@ attachment_file::attachment_file(std::string path) : path_(std::move(path)) {}
 
 attachment_file::load_outcome attachment_file::load() const {
   load_outcome out;
-  auto content = read_whole_file(path_);
-  if (content && !*content)
-    return out;
-  if (!content) {
-    out.problems.push_back(content.error_message());
-  } else {
-    auto parsed = parse_attachments_json(**content);
+  auto found = read_keeping_damage(path_, [&out](const std::string& text) {
+    auto parsed = parse_attachments_json(text);
     out.records = std::move(parsed.records);
-    for (auto& problem : parsed.problems)
-      out.problems.push_back("load(" + path_ + "): " + problem);
-  }
-  if (out.problems.empty())
-    return out;
-  if (auto copy = keep_aside_as_corrupt(path_))
-    out.corrupt_copy = std::move(*copy);
-  else
-    out.problems.push_back(copy.error_message());
+    return std::move(parsed.problems);
+  });
+  out.problems = std::move(found.problems);
+  out.corrupt_copy = std::move(found.corrupt_copy);
   return out;
 }
 

@@ -11,25 +11,13 @@ state_file::state_file(std::string path) : path_(std::move(path)) {}
 
 state_file::load_outcome state_file::load() const {
   load_outcome out;
-  auto content = read_whole_file(path_);
-  if (content && !*content)
-    return out; // missing: an empty state
-  if (!content) {
-    out.problems.push_back(content.error_message());
-  } else {
-    auto parsed = parse_state_json(**content);
+  auto found = read_keeping_damage(path_, [&out](const std::string& text) {
+    auto parsed = parse_state_json(text);
     out.state = std::move(parsed.state);
-    for (auto& problem : parsed.problems)
-      out.problems.push_back("load(" + path_ + "): " + problem);
-  }
-  if (out.problems.empty())
-    return out;
-  // Keep the evidence: the next save would otherwise overwrite it.
-  auto copy = keep_aside_as_corrupt(path_);
-  if (copy)
-    out.corrupt_copy = std::move(*copy);
-  else
-    out.problems.push_back(copy.error_message());
+    return std::move(parsed.problems);
+  });
+  out.problems = std::move(found.problems);
+  out.corrupt_copy = std::move(found.corrupt_copy);
   return out;
 }
 
