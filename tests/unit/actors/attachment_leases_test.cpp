@@ -3,6 +3,9 @@
 // forgotten, in whichever pool or slice holds it, whenever that opens.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "actors/ipam_state.hpp"
 #include "platform/attachment_file.hpp"
 #include "support/scratch_dir.hpp"
@@ -73,4 +76,37 @@ TEST_CASE("ipam: a new attach of the same pid gives the old addresses back", "[i
                                         true}));
   CHECK(*ipam.allocate_from_pool("zl---web-b") == first);
   CHECK(ipam.records().at(7).service_ip == second);
+}
+
+TEST_CASE("ipam: a damaged record file is kept aside, its good records still lease",
+          "[ipam]") {
+  scratch_dir dir("leases");
+  const auto path = dir.path() + "/attachments.json";
+  {
+    std::ofstream out(path);
+    out << R"({"version": 1, "attachments": [
+      {"pid": 42, "service": "web", "service_ip": "10.200.187.130", "state": "confirmed"},
+      {"pid": 43, "service": "web", "service_ip": "10.200.187.)"; // cut off mid-write
+  }
+  ipam_state ipam;
+  ipam.init(config_in(dir));
+  // Not valid JSON: nothing can be read, the evidence is kept, a fresh file
+  // is written; no good record can be told from the cut-off one.
+  CHECK(std::filesystem::exists(path + ".corrupt"));
+  CHECK(overlayd::platform::attachment_file(path).load().problems.empty());
+
+  {
+    std::ofstream out(path);
+    out << R"({"version": 1, "attachments": [
+      {"pid": 42, "service": "web", "service_ip": "10.200.187.130", "state": "confirmed"},
+      {"pid": 43, "service": "web", "service_ip": "10.200.187.", "state": "intent"}]})";
+  }
+  ipam_state again;
+  again.init(config_in(dir));
+  CHECK(std::filesystem::exists(path + ".corrupt.1"));
+  REQUIRE(again.records().size() == 1);
+  REQUIRE(again.open("zl---web-b", net("10.200.187.128/26")));
+  CHECK(*again.allocate_from_pool("zl---web-b") == ip("10.200.187.131"));
+  // The good record is back on disk for the next start.
+  CHECK(overlayd::platform::attachment_file(path).load().records.size() == 1);
 }
