@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <fstream>
 #include <memory>
 
 #include "app/client_connection.hpp"
@@ -106,4 +107,40 @@ TEST_CASE("after a restart a new container never gets an attached one's address"
     CHECK(overlayd_links(node).empty());
     CHECK(d.ns.run("ip link show eth0 >/dev/null 2>&1") != 0);
   }
+}
+
+TEST_CASE("at start an unconfirmed attach is reverted and a record without veths dropped",
+          "[integration][root]") {
+  if (!overlayd::testing::root_or_skip("network namespaces"))
+    return;
+  network_namespace node("revert-node");
+  REQUIRE(node.ok());
+  temp_dir dir;
+  container cut("revert-cut");   // killed between its veth and the confirmation
+  container gone("revert-gone"); // confirmed once, its veth since deleted
+  container next("revert-next");
+  container after("revert-after");
+  const auto cut_veth = "veth-" + std::to_string(cut.pid) + "-s";
+  REQUIRE(node.run("ip link add " + cut_veth + " type veth peer name eth0 netns "
+                   + cut.ns.name()) == 0);
+  REQUIRE(cut.ns.run("ip addr add 10.200.187.130/26 dev eth0 && ip link set eth0 up") == 0);
+  {
+    std::ofstream out(dir.path() + "/attachments.json");
+    out << "{\"version\": 1, \"attachments\": [\n"
+        << "{\"pid\": " << cut.pid
+        << ", \"service\": \"web\", \"service_ip\": \"10.200.187.130\", \"state\": \"intent\"},\n"
+        << "{\"pid\": " << gone.pid
+        << ", \"service\": \"web\", \"service_ip\": \"10.200.187.131\", \"state\": "
+           "\"confirmed\"}]}";
+  }
+  running_node daemon(dir.path(), node);
+  // Attaches wait for the check against the host; both addresses are free again.
+  CHECK(daemon.attach(next) == "10.200.187.130");
+  CHECK(daemon.attach(after) == "10.200.187.131");
+  CHECK(node.run("ip link show " + cut_veth + " >/dev/null 2>&1") != 0);
+  CHECK(cut.ns.run("ip link show eth0 >/dev/null 2>&1") != 0);
+  const auto records = overlayd::testing::read_file(dir.path() + "/attachments.json");
+  CHECK(records.find("\"pid\": " + std::to_string(next.pid)) != std::string::npos);
+  CHECK(records.find("\"pid\": " + std::to_string(cut.pid)) == std::string::npos);
+  CHECK(records.find("\"pid\": " + std::to_string(gone.pid)) == std::string::npos);
 }
