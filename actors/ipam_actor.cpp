@@ -42,6 +42,9 @@ void ipam_state::init(ipam_config config) {
   if (!config.attachments_file_path.empty())
     load_records(config.attachments_file_path);
   slice_.emplace(config.default_slice);
+  // Every recorded address counts as leased from now on, before the
+  // recovery has checked it against the host: whatever request comes
+  // first, none is handed out twice.
   for (const auto& ip : recorded_in(slice_->slice()))
     slice_->mark_allocated(ip);
   spdlog::info("network state: {} entries from {}", networks_.networks.size(), file_->path());
@@ -61,8 +64,6 @@ void ipam_state::load_records(const std::string& path) {
       spdlog::error("attachment records: rewriting {} failed: {}", path,
                     rewritten.error_message());
   }
-  // Until the recovery has checked them against the host, every recorded
-  // address counts as leased: none is handed out twice, whatever comes first.
   spdlog::info("attachment records: {} from {}", records_.size(), path);
 }
 

@@ -5,7 +5,8 @@
 // address, a container whose attach was answered keeps its address until
 // its detach, the Dedicated service keeps its identity, and no setup
 // fails (with "File exists" or anything else). After the final teardown
-// no link overlayd made is left (root: everything runs in namespaces the
+// no link overlayd made is left, and neither file overlayd keeps is ever
+// found damaged (root: everything runs in namespaces the
 // test makes). OVERLAYD_CRASH_ROUNDS and OVERLAYD_CRASH_SEED override the
 // defaults; the seed is printed so a failure can be replayed.
 #include <catch2/catch.hpp>
@@ -14,6 +15,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -27,6 +29,8 @@
 #include "net/wireguard/keys.hpp"
 #include "netns.hpp"
 #include "overlay_fixtures.hpp"
+#include "platform/attachment_file_json.hpp"
+#include "platform/state_file_json.hpp"
 #include "support/files.hpp"
 
 using overlayd::app::client_connection;
@@ -127,7 +131,7 @@ TEST_CASE("kill -9 at random points: leases, identities and plumbing survive",
           "[integration][root][crash]") {
   if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
     return;
-  const unsigned rounds = env_or("OVERLAYD_CRASH_ROUNDS", 25);
+  const unsigned rounds = env_or("OVERLAYD_CRASH_ROUNDS", 30);
   const unsigned seed = env_or("OVERLAYD_CRASH_SEED", std::random_device{}());
   std::cout << "crash test: seed " << seed << ", " << rounds << " rounds" << std::endl;
   std::mt19937 rng(seed);
@@ -163,8 +167,16 @@ TEST_CASE("kill -9 at random points: leases, identities and plumbing survive",
         CHECK(holder.emplace(ip, i).second); // no address twice
       }
     }
-    // Attaches the kill cut between their intent and its confirmation.
+    // Both files whole, whatever the kill interrupted.
     const auto records = overlayd::testing::read_file(dir.path() + "/attachments.json");
+    const auto state = overlayd::testing::read_file(dir.path() + "/agent_network.json");
+    if (!records.empty())
+      CHECK(overlayd::platform::parse_attachments_json(records).problems.empty());
+    if (!state.empty())
+      CHECK(overlayd::platform::parse_state_json(state).problems.empty());
+    CHECK(!std::filesystem::exists(dir.path() + "/attachments.json.corrupt"));
+    CHECK(!std::filesystem::exists(dir.path() + "/agent_network.json.corrupt"));
+    // Attaches the kill cut between their intent and its confirmation.
     for (auto at = records.find("\"intent\""); at != std::string::npos;
          at = records.find("\"intent\"", at + 1))
       ++interrupted_intents;
