@@ -175,8 +175,10 @@ using bridge_manager_actor =
 
 class bridge_manager_state;
 
+// `bridges_file` (<data dir>/bridges.json, platform/bridge_file.hpp) keeps
+// the names of the bridges it made across restarts; empty: not kept.
 bridge_manager_actor::behavior_type
 bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,
-               host_access host);
+               host_access host, std::string bridges_file);
 
 } // namespace overlayd

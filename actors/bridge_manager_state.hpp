@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/bridge_manager.hpp"
+#include "platform/bridge_file.hpp"
 #include "platform/command_runner.hpp"
 #include "platform/firewall.hpp"
 #include "platform/forwarding.hpp"
@@ -20,7 +21,8 @@ class bridge_manager_state {
 public:
   static inline const char* name = "bridge_manager";
 
-  void init(host_access host);
+  // Adopts the bridges the last run recorded that still exist.
+  void init(host_access host, const std::string& bridges_file);
 
   address_reply make(const make_bridge& r);
   done_reply remove(const delete_bridge& r);
@@ -42,12 +44,15 @@ private:
   };
 
   result<void> plumb(const attach_veth& r, int netns_fd, const std::string& host);
+  // created_bridges_ on disk, when it is kept.
+  result<void> save_bridges() const;
 
   host_access host_;
   std::optional<platform::forwarding_sysctls> forwarding_;
   std::optional<platform::firewall> firewall_;
   std::optional<platform::unmanaged_dropins> dropins_;
   std::vector<std::string> created_bridges_;
+  std::optional<platform::bridge_file> bridges_file_;
   std::vector<std::string> created_veths_;
   std::vector<host_route> created_host_routes_;
 };

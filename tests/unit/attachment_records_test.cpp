@@ -13,6 +13,7 @@
 #include "platform/atomic_file.hpp"
 #include "platform/attachment_file.hpp"
 #include "platform/attachment_file_json.hpp"
+#include "platform/bridge_file.hpp"
 #include "support/files.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -155,4 +156,22 @@ TEST_CASE("attachment records: a pool holds the recorded addresses as leased",
   replacement.global_ip.reset();
   CHECK(overlayd::net::addresses_dropped(records.at(42), replacement)
         == std::vector<ip_address>{ip("10.200.0.2")});
+}
+
+TEST_CASE("bridge records: round trip, bad names named", "[attachments]") {
+  const std::vector<std::string> names{"zl---web-b", "zl---shared-sh"};
+  auto parsed = overlayd::platform::parse_bridges_json(overlayd::platform::to_bridges_json(names));
+  CHECK(parsed.problems.empty());
+  CHECK(parsed.names == names);
+  auto bad = overlayd::platform::parse_bridges_json(
+    R"({"bridges": ["zl-a-b", "", 7, "a-name-far-too-long-for-linux"]})");
+  CHECK(bad.names == std::vector<std::string>{"zl-a-b"});
+  CHECK(bad.problems
+        == std::vector<std::string>{"bridges[1]: not an interface name",
+                                    "bridges[2]: not an interface name",
+                                    "bridges[3]: not an interface name"});
+  scratch_dir dir("bridges");
+  overlayd::platform::bridge_file file(dir.path() + "/bridges.json");
+  REQUIRE(file.save(names));
+  CHECK(file.load().names == names);
 }
