@@ -1,6 +1,6 @@
 // atomic_file: durable whole-file reads and writes for the files overlayd
-// must find intact after a crash (the network state, the attachment
-// records). A write goes to <path>.tmp (mode 0600, fsync'ed), is renamed
+// must find intact after a crash (the network state, the attachment and
+// bridge records). A write goes to <path>.tmp (mode 0600, fsync'ed), is renamed
 // over <path>, and the directory is fsync'ed: after a kill -9 or a power
 // cut the file is either the old version or the new one, never a mix.
 #pragma once
