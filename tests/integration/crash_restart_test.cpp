@@ -13,6 +13,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -112,6 +113,11 @@ public:
   }
 
   std::string in_flight = "start";
+  // Set by the killer just before its SIGKILL: a request that fails before
+  // is a crash of the daemon's own.
+  std::atomic<bool> killed{false};
+  // The setups are done (the killer's clock may start).
+  std::atomic<bool> working{false};
 
 private:
   std::unique_ptr<daemon_process> daemon_;
@@ -190,16 +196,24 @@ TEST_CASE("kill -9 at random points: leases, identities and plumbing survive",
     REQUIRE(l.started());
     REQUIRE(l.connect());
     const bool last = round == rounds;
-    // Most lives are killed while working, some while still setting up.
-    std::uniform_int_distribution<int> delay_ms(0, rng() % 5 == 0 ? 60 : 500);
+    // Most lives are killed while working, some while starting or setting
+    // up; the clock of the former starts with the work, so that a slow,
+    // busy machine shifts no kills into the setups.
+    const bool during_setup = rng() % 5 == 0;
+    std::uniform_int_distribution<int> delay_ms(0, during_setup ? 80 : 300);
     std::thread killer;
     if (!last)
-      killer = std::thread([&l, delay = delay_ms(rng)] {
+      killer = std::thread([&l, during_setup, delay = delay_ms(rng)] {
+        while (!during_setup && !l.working)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
         std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        l.killed = true;
         l.daemon().signal(SIGKILL);
       });
     auto life_over = [&] {
+      CHECK(l.killed.load()); // not a crash of its own
       ++kill_points[l.in_flight];
+      l.working = true; // a killer still waiting ends
       if (killer.joinable())
         killer.join();
       l.daemon().wait_exit(10);
@@ -245,6 +259,7 @@ TEST_CASE("kill -9 at random points: leases, identities and plumbing survive",
     }
 
     // -- work until killed -------------------------------------------------
+    l.working = true;
     std::set<int> attached = plumbed;
     bool tmp_up = false;
     for (;;) {
