@@ -2,7 +2,10 @@
 // containers (mechanics.md 5, 7.4, 7.7-7.8, 8, 9): service bridges, veth
 // pairs into container namespaces, host routes and forwarding sysctls. It
 // records each change when made, so the global teardown reverts them
-// (routes, then veths, then bridges), idempotently. Its work blocks on
+// (routes, then veths, then bridges), idempotently. Across a restart or a
+// crash the bridges it made are known from bridges.json and the
+// containers' veths from their attachment records (adopt_veths), so a
+// teardown then still reverts what the last run made. Its work blocks on
 // netlink and on threads entering namespaces: it runs detached, on a
 // thread of its own, so it never holds up the other actors.
 #pragma once
