@@ -79,7 +79,8 @@ struct detach_order {
 };
 
 // The global teardown took the host plumbing down: forget every record and
-// give its addresses back (DECISIONS 13).
+// give its addresses back (DECISIONS 13); the reply comes once the records
+// are gone from disk too.
 struct forget_attachments {};
 
 struct attach_outcome {
@@ -111,7 +112,7 @@ namespace overlayd {
 using attachments_actor =
   caf::typed_actor<caf::replies_to<attach_order>::with<attach_outcome>,
                    caf::replies_to<detach_order>::with<detach_outcome>,
-                   caf::reacts_to<forget_attachments>>;
+                   caf::replies_to<forget_attachments>::with<done_reply>>;
 
 // The resource a handle names, "pid:42", "host-shared:<id>", "guest:<id>"
 // (request_lanes.hpp); also the coordinator's key for what it attached.

@@ -5,10 +5,12 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "actors/attachments.hpp"
 
@@ -42,6 +44,12 @@ struct attachments_state {
 
   // Isolation networks: their members' eth0 addresses (mechanics 7.11).
   std::map<std::string, std::set<net::ip_address>> network_members;
+
+  // Until the records of the last run are checked against the host
+  // (attachment_recovery.hpp), orders wait here, in arrival order: a
+  // detach must find the record it ends.
+  bool recovered = false;
+  std::vector<std::function<void()>> waiting;
 };
 
 using attachments_pointer = attachments_actor::stateful_pointer<attachments_state>;

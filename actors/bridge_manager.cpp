@@ -35,11 +35,34 @@ error overlay_error(const std::string& message) {
 
 } // namespace
 
-void bridge_manager_state::init(host_access host) {
+void bridge_manager_state::init(host_access host, const std::string& bridges_file) {
   host_ = std::move(host);
   forwarding_.emplace(*host_.sysctl);
   firewall_.emplace(*host_.runner, *host_.sysctl);
   dropins_.emplace(*host_.runner, host_.dropin_root);
+  if (bridges_file.empty())
+    return;
+  bridges_file_.emplace(bridges_file);
+  auto loaded = bridges_file_->load();
+  for (const auto& problem : loaded.problems)
+    spdlog::error("bridge records: {}", problem);
+  if (loaded.corrupt_copy)
+    spdlog::error("bridge records: the damaged file was kept as {}", *loaded.corrupt_copy);
+  // What the last run made and still exists is this run's to revert.
+  for (const auto& name : loaded.names)
+    if (platform::link_exists(name))
+      remember(created_bridges_, name);
+  if (loaded.names.size() != created_bridges_.size() || loaded.corrupt_copy)
+    if (auto saved = save_bridges(); !saved)
+      spdlog::error("bridge records: {}", saved.error_message());
+  if (!created_bridges_.empty())
+    spdlog::info("recovery: {} bridges of the last run adopted", created_bridges_.size());
+}
+
+result<void> bridge_manager_state::save_bridges() const {
+  if (!bridges_file_)
+    return {};
+  return bridges_file_->save(created_bridges_);
 }
 
 done_reply bridge_manager_state::secure(const secure_overlay& r) {
@@ -75,6 +98,12 @@ done_reply bridge_manager_state::unfence(const unfence_member& r) {
 
 // create_service_bridge steps 1-6 (mechanics 7.4).
 address_reply bridge_manager_state::make(const make_bridge& r) {
+  // Recorded before it exists: a crash while making it leaves no bridge
+  // the next run does not know of. A name without a bridge costs nothing
+  // (deleting a missing link succeeds).
+  remember(created_bridges_, r.name);
+  if (auto saved = save_bridges(); !saved)
+    return overlay_error("record bridge " + r.name + ": " + saved.error_message());
   if (auto made = platform::create_bridge(r.name); !made)
     return overlay_error("create_bridge(" + r.name + ") failed: " + made.error_message());
   if (auto stp = platform::set_bridge_stp(r.name, false); !stp)
@@ -93,7 +122,6 @@ address_reply bridge_manager_state::make(const make_bridge& r) {
     ignore_failure(platform::delete_link(r.name));
     return overlay_error("set_link_up_by_name(" + r.name + ") failed: " + up.error_message());
   }
-  remember(created_bridges_, r.name);
   spdlog::info("bridge {} up with gateway {}", r.name, address.to_address_string());
   return gateway;
 }
@@ -186,6 +214,34 @@ done_reply bridge_manager_state::detach(const detach_veths& r) {
   return true;
 }
 
+pids_reply bridge_manager_state::adopt(const adopt_veths& r) {
+  pids_reply adopted;
+  for (const auto& claim : r.claims) {
+    const auto pid = std::to_string(claim.pid);
+    const std::string service_end = "veth-" + pid + "-s";
+    const std::string global_end = "veth-" + pid + "-g";
+    const bool whole = claim.confirmed && platform::link_exists(service_end)
+                       && (!claim.global_ip || platform::link_exists(global_end));
+    if (whole) {
+      remember(created_veths_, service_end);
+      if (claim.global_ip) {
+        remember(created_veths_, global_end);
+        created_host_routes_.push_back({*claim.global_ip, claim.global_ip->max_prefix(),
+                                        global_end});
+      }
+      adopted.push_back(claim.pid);
+      continue;
+    }
+    // Host routes are the veth's and go with it.
+    for (const auto& name : {service_end, global_end, "vc-" + pid + "-s", "vc-" + pid + "-g"})
+      if (auto deleted = platform::delete_link(name); !deleted)
+        spdlog::warn("recovery: {}", deleted.error_message());
+    spdlog::info("recovery: pid {}: {}; its veths are removed", claim.pid,
+                 claim.confirmed ? "plumbing incomplete" : "attach interrupted");
+  }
+  return adopted;
+}
+
 count_reply bridge_manager_state::members(const count_bridge_members& r) const {
   return platform::bridge_member_count(r.name);
 }
@@ -207,6 +263,8 @@ names_reply bridge_manager_state::prune(const prune_bridges& r) {
     }
     created_bridges_.erase(std::remove(created_bridges_.begin(), created_bridges_.end(), link.name),
                            created_bridges_.end());
+    if (auto saved = save_bridges(); !saved)
+      spdlog::warn("prune: {}", saved.error_message());
     spdlog::info("pruned orphan bridge {}", link.name);
     reclaimed.push_back(link.name);
   }
@@ -234,20 +292,23 @@ done_reply bridge_manager_state::revert() {
   created_host_routes_.clear();
   created_veths_.clear();
   created_bridges_.clear();
+  if (auto saved = save_bridges(); !saved)
+    spdlog::warn("bridge records: {}", saved.error_message());
   return true;
 }
 
 bridge_manager_actor::behavior_type
 bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,
-               host_access host) {
+               host_access host, std::string bridges_file) {
   confine(self, host.netns);
-  self->state.init(std::move(host));
+  self->state.init(std::move(host), bridges_file);
   auto& st = self->state;
   return {
     [&st](const make_bridge& r) { return st.make(r); },
     [&st](const delete_bridge& r) { return st.remove(r); },
     [&st](const attach_veth& r) { return st.attach(r); },
     [&st](const detach_veths& r) { return st.detach(r); },
+    [&st](const adopt_veths& r) { return st.adopt(r); },
     [&st](const count_bridge_members& r) { return st.members(r); },
     [&st](const revert_host_changes&) { return st.revert(); },
     [&st](const secure_overlay& r) { return st.secure(r); },

@@ -2,7 +2,10 @@
 // containers (mechanics.md 5, 7.4, 7.7-7.8, 8, 9): service bridges, veth
 // pairs into container namespaces, host routes and forwarding sysctls. It
 // records each change when made, so the global teardown reverts them
-// (routes, then veths, then bridges), idempotently. Its work blocks on
+// (routes, then veths, then bridges), idempotently. Across a restart or a
+// crash the bridges it made are known from bridges.json and the
+// containers' veths from their attachment records (adopt_veths), so a
+// teardown then still reverts what the last run made. Its work blocks on
 // netlink and on threads entering namespaces: it runs detached, on a
 // thread of its own, so it never holds up the other actors.
 #pragma once
@@ -59,6 +62,22 @@ struct attach_veth {
 // Deletes veth-<pid>-s and veth-<pid>-g (idempotent).
 struct detach_veths {
   std::uint32_t pid = 0;
+};
+
+// A container attachment recorded before a restart
+// (net/attachment_records.hpp).
+struct veth_claim {
+  std::uint32_t pid = 0;
+  std::optional<net::ip_address> global_ip; // with veth-<pid>-g and its host route
+  bool confirmed = false;
+};
+
+// At start: each confirmed claim whose veths all exist is adopted (the
+// global teardown reverts them as its own); whatever the others may have
+// left, an intent's half-made veths or a survivor of a lost one, is
+// deleted. Replies with the pids adopted.
+struct adopt_veths {
+  std::vector<veth_claim> claims;
 };
 
 struct count_bridge_members {
@@ -121,6 +140,7 @@ struct revert_host_changes {};
 
 using count_reply = std::size_t;
 using names_reply = std::vector<std::string>;
+using pids_reply = std::vector<std::uint32_t>;
 
 } // namespace overlayd
 
@@ -137,6 +157,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::prune_bridges)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::alias_address)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::device_route)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::names_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::adopt_veths)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::pids_reply)
 
 namespace overlayd {
 
@@ -145,6 +167,7 @@ using bridge_manager_actor =
                    caf::replies_to<delete_bridge>::with<done_reply>,
                    caf::replies_to<attach_veth>::with<done_reply>,
                    caf::replies_to<detach_veths>::with<done_reply>,
+                   caf::replies_to<adopt_veths>::with<pids_reply>,
                    caf::replies_to<count_bridge_members>::with<count_reply>,
                    caf::replies_to<revert_host_changes>::with<done_reply>,
                    caf::replies_to<secure_overlay>::with<done_reply>,
@@ -156,8 +179,10 @@ using bridge_manager_actor =
 
 class bridge_manager_state;
 
+// `bridges_file` (<data dir>/bridges.json, platform/bridge_file.hpp) keeps
+// the names of the bridges it made across restarts; empty: not kept.
 bridge_manager_actor::behavior_type
 bridge_manager(bridge_manager_actor::stateful_pointer<bridge_manager_state> self,
-               host_access host);
+               host_access host, std::string bridges_file);
 
 } // namespace overlayd

@@ -21,6 +21,7 @@ struct attach_job {
   service_bridge bridge;
   net::ip_address service_ip;
   std::optional<net::ip_address> global_ip;
+  bool intent_recorded = false; // from then on the record owns the addresses
   attach_promise rp;
 };
 
@@ -30,18 +31,36 @@ void fail(const job_ptr& job, const std::string& message) {
   job->rp.deliver(refused(message));
 }
 
+bool wants_global(const job_ptr& job) {
+  return job->request.join_global && job->context.node.global_interface.has_value();
+}
+
+net::attachment_record record_of(const job_ptr& job, bool confirmed) {
+  return net::attachment_record{job->pid,       job->request.service, job->service_ip,
+                                job->global_ip, job->request.ephemeral,
+                                job->request.isolation_network, confirmed};
+}
+
 // Undoes what an attach did so far and answers the error (DECISIONS 10).
-// The veths go even when the bridge manager refused or did not answer: it
-// may have made one half, or still be making them (its mailbox keeps this
-// detach after that attach), and detaching is idempotent.
+// Once the intent is on disk the host may have been touched: the veths go
+// even when the bridge manager refused or did not answer (it may have made
+// one half, or still be making them: its mailbox keeps this detach after
+// that attach, and detaching is idempotent), then the record, which gives
+// the addresses back.
 void roll_back(attachments_pointer self, const job_ptr& job, const std::string& message) {
   auto& st = self->state;
-  caf::anon_send(st.ipam, release_address{job->service_ip});
-  if (job->global_ip)
-    caf::anon_send(st.ipam, release_address{*job->global_ip});
+  if (!job->intent_recorded) {
+    caf::anon_send(st.ipam, release_address{job->service_ip});
+    if (job->global_ip)
+      caf::anon_send(st.ipam, release_address{*job->global_ip});
+    return fail(job, message);
+  }
   ask<done_reply>(self, st.bridges, "bridge manager", wait_for::host, detach_veths{job->pid},
                   // Best effort: the attach's error is the answer either way.
-                  [job, message](const done_reply&) { fail(job, message); });
+                  [self, job, message](const done_reply&) {
+                    caf::anon_send(self->state.ipam, forget_attachment{job->pid});
+                    fail(job, message);
+                  });
 }
 
 void finish(attachments_pointer self, const job_ptr& job) {
@@ -57,23 +76,26 @@ void finish(attachments_pointer self, const job_ptr& job) {
                                  job->request.service, std::nullopt});
 }
 
+// The record on disk before the answer: a crash now keeps the container.
+void confirm(attachments_pointer self, const job_ptr& job) {
+  ask<done_reply>(self, self->state.ipam, "ipam", wait_for::quick,
+                  record_attachment{record_of(job, true)}, [self, job](const done_reply& saved) {
+                    if (!saved)
+                      return roll_back(self, job, "overlay engine error: " + saved.error_message());
+                    finish(self, job);
+                  });
+}
+
 // eth1 on the global overlay: a node-slice address routed by a host /32.
 void attach_global(attachments_pointer self, const job_ptr& job) {
-  ask<address_reply>(
-    self, self->state.ipam, "ipam", wait_for::quick, allocate_node_address{},
-    [self, job](const address_reply& ip) {
-      if (!ip)
-        return roll_back(self, job, "overlay engine error: " + ip.error_message());
-      job->global_ip = *ip;
-      attach_veth veth{job->pid, *ip, "g", "eth1", std::nullopt, job->context.node.node_ip,
-                       job->context.node.mtu};
-      ask<done_reply>(self, self->state.bridges, "bridge manager", wait_for::host, veth,
-                      [self, job](const done_reply& done) {
-                        if (!done)
-                          return roll_back(self, job, done.error_message());
-                        finish(self, job);
-                      });
-    });
+  attach_veth veth{job->pid, *job->global_ip, "g", "eth1", std::nullopt,
+                   job->context.node.node_ip, job->context.node.mtu};
+  ask<done_reply>(self, self->state.bridges, "bridge manager", wait_for::host, veth,
+                  [self, job](const done_reply& done) {
+                    if (!done)
+                      return roll_back(self, job, done.error_message());
+                    confirm(self, job);
+                  });
 }
 
 // eth0 on the service's bridge.
@@ -85,10 +107,35 @@ void attach_service(attachments_pointer self, const job_ptr& job) {
                   [self, job](const done_reply& done) {
                     if (!done)
                       return roll_back(self, job, done.error_message());
-                    if (job->request.join_global && job->context.node.global_interface)
+                    if (job->global_ip)
                       return attach_global(self, job);
-                    finish(self, job);
+                    confirm(self, job);
                   });
+}
+
+// The intent on disk before the host is touched: after a crash the next
+// start knows which veths may exist and which addresses they hold.
+void record_intent(attachments_pointer self, const job_ptr& job) {
+  ask<done_reply>(self, self->state.ipam, "ipam", wait_for::quick,
+                  record_attachment{record_of(job, false)}, [self, job](const done_reply& saved) {
+                    if (!saved)
+                      return roll_back(self, job, "overlay engine error: " + saved.error_message());
+                    job->intent_recorded = true;
+                    attach_service(self, job);
+                  });
+}
+
+// eth1's node-slice address, taken with eth0's so one intent names both.
+void allocate_global(attachments_pointer self, const job_ptr& job) {
+  if (!wants_global(job))
+    return record_intent(self, job);
+  ask<address_reply>(self, self->state.ipam, "ipam", wait_for::quick, allocate_node_address{},
+                     [self, job](const address_reply& ip) {
+                       if (!ip)
+                         return roll_back(self, job, "overlay engine error: " + ip.error_message());
+                       job->global_ip = *ip;
+                       record_intent(self, job);
+                     });
 }
 
 } // namespace
@@ -119,7 +166,7 @@ void attach_linux_container(attachments_pointer self, const msg::attach_containe
                            + " exhausted");
       }
       job->service_ip = *ip;
-      attach_service(self, job);
+      allocate_global(self, job);
     });
 }
 
@@ -145,15 +192,12 @@ void detach_linux_container(attachments_pointer self, const detach_context& cont
   // its mailbox, so a reused address cannot meet the old veth.
   ask<done_reply>(
     self, st.bridges, "bridge manager", wait_for::host, detach_veths{pid},
-    [self, context, record, done](const done_reply&) mutable {
+    [self, context, pid, record, done](const done_reply&) mutable {
       auto& st = self->state;
-      if (!record)
-        return done();
-      // The pools hold the addresses by subnet; the node slice the rest.
-      caf::anon_send(st.ipam, release_address{record->service_ip});
-      if (record->global_ip)
-        caf::anon_send(st.ipam, release_address{*record->global_ip});
-      if (!record->isolation_network)
+      // The record on disk goes after the veths, and its addresses with it;
+      // also without one in memory (a record the recovery could not check).
+      caf::anon_send(st.ipam, forget_attachment{pid});
+      if (!record || !record->isolation_network)
         return done();
       // The fence goes before the answer: a caller may look right after.
       ask<done_reply>(self, st.bridges, "bridge manager", wait_for::host,

@@ -305,10 +305,14 @@ private:
   reply tear_everything_down() {
     take_down_global_overlay(self_);
     stop_dedicated_devices(self_);
-    self_->send(st_.attachments, forget_attachments{});
     st_.attached_services.clear();
     auto rp = self_->make_response_promise<msg::response>();
-    revert_host_plumbing(self_, [rp]() mutable { rp.deliver(ok()); });
+    // The records go after the veths: a crash in between must not leave a
+    // veth whose address is free again (attachment_records.hpp).
+    revert_host_plumbing(self_, [self = self_, rp]() mutable {
+      ask<done_reply>(self, self->state.attachments, "attachments", wait_for::host,
+                      forget_attachments{}, [rp](const done_reply&) mutable { rp.deliver(ok()); });
+    });
     return rp;
   }
 

@@ -39,19 +39,56 @@ void ipam_state::init(ipam_config config) {
     if (entry.owner.rfind(dedicated_owner_prefix, 0) == 0 && entry.wg_port)
       in_use.insert(*entry.wg_port);
   ports_.emplace(config.port_band_base, std::move(in_use));
+  if (!config.attachments_file_path.empty())
+    load_records(config.attachments_file_path);
   slice_.emplace(config.default_slice);
+  // Every recorded address counts as leased from now on, before the
+  // recovery has checked it against the host: whatever request comes
+  // first, none is handed out twice.
+  for (const auto& ip : recorded_in(slice_->slice()))
+    slice_->mark_allocated(ip);
   spdlog::info("network state: {} entries from {}", networks_.networks.size(), file_->path());
+}
+
+void ipam_state::load_records(const std::string& path) {
+  records_file_.emplace(path);
+  auto loaded = records_file_->load();
+  records_ = std::move(loaded.records);
+  for (const auto& problem : loaded.problems)
+    spdlog::error("attachment records: {}", problem);
+  if (loaded.corrupt_copy) {
+    spdlog::error("attachment records: the damaged file was kept as {}; its {} good records "
+                  "are loaded",
+                  *loaded.corrupt_copy, records_.size());
+    if (auto rewritten = persist_records(); !rewritten)
+      spdlog::error("attachment records: rewriting {} failed: {}", path,
+                    rewritten.error_message());
+  }
+  spdlog::info("attachment records: {} from {}", records_.size(), path);
+}
+
+std::vector<net::ip_address> ipam_state::recorded_in(const net::cidr& range) const {
+  return net::recorded_leases(records_, range);
 }
 
 address_reply ipam_state::bind(const net::cidr& slice) {
   if (slice_ && slice_->slice() == slice)
     return slice_->node_ip(); // same slice: the leases stay (DECISIONS 6)
-  if (slice_ && slice_->allocated_count() > 0)
+  // The default slice of a fresh start is a placeholder: the leases it
+  // holds for the last run's containers follow them into the slice bound
+  // now (a recorded address is leased in whatever range holds it).
+  auto leased = slice_ ? slice_->allocated_count() : 0;
+  if (slice_ && !slice_bound_)
+    for (const auto& ip : recorded_in(slice_->slice()))
+      leased -= slice_->is_allocated(ip) ? 1 : 0;
+  if (leased > 0)
     return make_error("node slice " + slice.to_address_string() + " conflicts with "
-                      + slice_->slice().to_address_string() + ": "
-                      + std::to_string(slice_->allocated_count())
+                      + slice_->slice().to_address_string() + ": " + std::to_string(leased)
                       + " addresses are still leased from it");
   slice_.emplace(slice);
+  slice_bound_ = true;
+  for (const auto& ip : recorded_in(slice))
+    slice_->mark_allocated(ip);
   // No service subnet may hold the node IP: the DNS listener lives there.
   if (registry_)
     registry_->reserve_ip(slice_->node_ip());
@@ -87,8 +124,12 @@ address_reply ipam_state::open(const std::string& name, const net::cidr& subnet)
   // The same subnet keeps its leases (a bridge set up again after a restart
   // of the service); a new subnet starts a fresh pool.
   auto it = pools_.find(name);
-  if (it == pools_.end() || it->second.network() != subnet)
-    pools_.insert_or_assign(name, net::pool_allocator::for_bridge(subnet));
+  if (it == pools_.end() || it->second.network() != subnet) {
+    auto pool = net::pool_allocator::for_bridge(subnet);
+    for (const auto& ip : recorded_in(subnet)) // containers attached before a restart
+      pool.mark_allocated(ip);
+    pools_.insert_or_assign(name, std::move(pool));
+  }
   return net::first_usable_ip(subnet);
 }
 
@@ -147,6 +188,65 @@ assignments_reply ipam_state::assignments() const {
     for (const auto& [key, subnet] : registry_->snapshot().assignments)
       out.push_back({key.first, key.second, subnet});
   return out;
+}
+
+done_reply ipam_state::record(net::attachment_record record) {
+  const auto pid = record.pid;
+  std::optional<net::attachment_record> replaced;
+  if (auto it = records_.find(pid); it != records_.end())
+    replaced = it->second;
+  records_[pid] = std::move(record);
+  if (auto saved = persist_records(); !saved) {
+    // Memory stays what the disk says: the caller gives up this attach.
+    if (replaced)
+      records_[pid] = *replaced;
+    else
+      records_.erase(pid);
+    return saved;
+  }
+  if (replaced)
+    for (const auto& ip : net::addresses_dropped(*replaced, records_[pid]))
+      ignore_failure(release(ip));
+  return true;
+}
+
+done_reply ipam_state::forget_record(std::uint32_t pid) {
+  auto it = records_.find(pid);
+  if (it == records_.end())
+    return false;
+  const auto addresses = it->second.addresses();
+  records_.erase(it);
+  // Released even if the write fails: the veths are gone, and a record left
+  // on disk is dropped by the next start's check against the host.
+  auto saved = persist_records();
+  for (const auto& ip : addresses)
+    ignore_failure(release(ip));
+  if (!saved)
+    return saved;
+  return true;
+}
+
+done_reply ipam_state::forget_all_records() {
+  auto forgotten = std::move(records_);
+  records_.clear();
+  auto saved = persist_records();
+  for (const auto& [pid, record] : forgotten)
+    for (const auto& ip : record.addresses())
+      ignore_failure(release(ip));
+  if (!saved)
+    return saved;
+  return true;
+}
+
+done_reply ipam_state::persist_records() {
+  if (!records_file_)
+    return true;
+  auto saved = records_file_->save(records_);
+  if (!saved) {
+    spdlog::error("attachment records: {}", saved.error_message());
+    return saved.err();
+  }
+  return true;
 }
 
 done_reply ipam_state::persist() {
@@ -209,6 +309,10 @@ ipam_actor::behavior_type ipam(ipam_actor::stateful_pointer<ipam_state> self,
     [&st](const forget_network& r) { return st.forget(r.owner); },
     [&st](const find_network& r) { return st.find(r.owner); },
     [&st](const snapshot_service_subnets&) { return st.assignments(); },
+    [&st](record_attachment& r) { return published(st, st.record(std::move(r.record))); },
+    [&st](const forget_attachment& r) { return published(st, st.forget_record(r.pid)); },
+    [&st](const forget_all_attachments&) { return published(st, st.forget_all_records()); },
+    [&st](const recorded_attachments&) -> records_reply { return st.records(); },
   };
 }
 

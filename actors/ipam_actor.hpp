@@ -1,7 +1,10 @@
 // ipam actor: every address the node hands out. It owns the node-slice
 // allocator, the service-subnet registry, the per-bridge pools, the
-// dedicated WireGuard port band and the persisted network state file
-// (mechanics.md sections 2 and 3).
+// dedicated WireGuard port band, the persisted network state file
+// (mechanics.md sections 2 and 3) and the attachment records
+// (net/attachment_records.hpp): a recorded address stays leased, in
+// whichever pool or slice holds it, until its record is forgotten, across
+// restarts too. It runs detached: it fsyncs both files.
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -13,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "net/attachment_records.hpp"
 #include "net/base/cidr.hpp"
 #include "net/metrics/published_gauges.hpp"
 #include "net/network_state.hpp"
@@ -86,6 +90,26 @@ struct find_network {
 // The registry's assignments (empty before it is first used).
 struct snapshot_service_subnets {};
 
+// Records (replaces) a container's attachment on disk before the reply:
+// an intent before the host is touched, then its confirmation. Addresses
+// the replaced record leased and this one does not are given back.
+struct record_attachment {
+  net::attachment_record record;
+};
+
+// Forgets a container's record and gives its addresses back (the veths
+// are gone). Replies whether there was one.
+struct forget_attachment {
+  std::uint32_t pid = 0;
+};
+
+// The global teardown took every veth down: every record goes, and its
+// addresses with it.
+struct forget_all_attachments {};
+
+// The records loaded at start (and kept since), for the recovery.
+struct recorded_attachments {};
+
 // -- replies -------------------------------------------------------------------
 
 using address_reply = result<net::ip_address>;
@@ -100,6 +124,7 @@ struct service_subnet_assignment {
   net::cidr subnet;
 };
 using assignments_reply = std::vector<service_subnet_assignment>;
+using records_reply = net::attachment_records;
 
 } // namespace overlayd
 
@@ -123,6 +148,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::done_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::network_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::snapshot_service_subnets)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::assignments_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::record_attachment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::forget_attachment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::recorded_attachments)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::forget_all_attachments)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(overlayd::records_reply)
 
 namespace overlayd {
 
@@ -140,10 +170,15 @@ using ipam_actor = caf::typed_actor<
   caf::replies_to<save_network>::with<done_reply>,
   caf::replies_to<forget_network>::with<done_reply>,
   caf::replies_to<find_network>::with<network_reply>,
-  caf::replies_to<snapshot_service_subnets>::with<assignments_reply>>;
+  caf::replies_to<snapshot_service_subnets>::with<assignments_reply>,
+  caf::replies_to<record_attachment>::with<done_reply>,
+  caf::replies_to<forget_attachment>::with<done_reply>,
+  caf::replies_to<forget_all_attachments>::with<done_reply>,
+  caf::replies_to<recorded_attachments>::with<records_reply>>;
 
 struct ipam_config {
   std::string state_file_path; // <data dir>/agent_network.json
+  std::string attachments_file_path; // <data dir>/attachments.json; empty: not kept
   net::cidr default_slice;     // the node slice before SetupGlobalOverlay
   std::uint16_t port_band_base = 51420;
   // Where pool sizes and free addresses are published for /metrics.
@@ -152,8 +187,8 @@ struct ipam_config {
 
 class ipam_state;
 
-// Loads the state file at start (a corrupt file is kept aside as *.corrupt
-// and logged, good entries are kept).
+// Loads the state file and the attachment records at start (a corrupt
+// file is kept aside as *.corrupt and logged, good entries are kept).
 ipam_actor::behavior_type ipam(ipam_actor::stateful_pointer<ipam_state> self,
                                ipam_config config);
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actors/ipam_actor.hpp"
 #include "net/network_state.hpp"
@@ -13,6 +14,7 @@
 #include "net/pool_allocator.hpp"
 #include "net/port_band.hpp"
 #include "net/service_subnet_registry.hpp"
+#include "platform/attachment_file.hpp"
 #include "platform/state_file.hpp"
 
 namespace overlayd {
@@ -39,20 +41,31 @@ public:
   done_reply forget(const std::string& owner);
   network_reply find(const std::string& owner) const;
   assignments_reply assignments() const;
+  done_reply record(net::attachment_record record);
+  done_reply forget_record(std::uint32_t pid);
+  done_reply forget_all_records();
+  const net::attachment_records& records() const { return records_; }
 
   // Publishes the pools' sizes and free addresses (after a change).
   void publish_pools() const;
 
 private:
   done_reply persist();
+  done_reply persist_records();
+  void load_records(const std::string& path);
+  // The recorded addresses in `range`: leased whenever it is opened.
+  std::vector<net::ip_address> recorded_in(const net::cidr& range) const;
 
   std::shared_ptr<net::metrics::published_gauges> metrics_;
   std::optional<platform::state_file> file_;
   net::network_state networks_;
   std::optional<net::node_slice_allocator> slice_;
+  bool slice_bound_ = false; // by SetupGlobalOverlay, not the start's default
   std::map<std::string, net::pool_allocator> pools_;
   std::optional<net::service_subnet_registry> registry_;
   std::optional<net::port_band> ports_;
+  std::optional<platform::attachment_file> records_file_;
+  net::attachment_records records_;
 };
 
 } // namespace overlayd

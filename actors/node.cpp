@@ -111,6 +111,7 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   self->system = std::make_unique<caf::actor_system>(self->config);
   ipam_config ipam_cfg;
   ipam_cfg.state_file_path = options.data_dir + "/agent_network.json";
+  ipam_cfg.attachments_file_path = options.data_dir + "/attachments.json";
   ipam_cfg.default_slice = *net::cidr::parse(default_cluster_cidr);
   ipam_cfg.port_band_base = default_wg_port;
   ipam_cfg.metrics = board_of(*self->metrics);
@@ -118,7 +119,8 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   self->ipam = self->system->spawn<caf::detached>(overlayd::ipam, std::move(ipam_cfg));
   self->dns = self->system->spawn<dns_records>();
   // Detached: its netlink work and namespace threads block.
-  self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, options.host);
+  self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, options.host,
+                                                     options.data_dir + "/bridges.json");
   // Detached: STUN and relay exchanges block for seconds.
   self->nat = self->system->spawn<caf::detached>(overlayd::nat_traversal, nat_timeouts{},
                                                   options.host.netns, board_of(*self->metrics));

@@ -1,177 +1,28 @@
 #include "platform/state_file.hpp"
 
-#include <fcntl.h>
-#include <stdio.h> // renameat2, RENAME_NOREPLACE
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <system_error>
 #include <utility>
 
-#include "platform/filesystem.hpp"
+#include "platform/atomic_file.hpp"
 #include "platform/state_file_json.hpp"
 
 namespace overlayd::platform {
-
-namespace {
-
-// Gives up keeping corrupt copies after this many (something is looping).
-constexpr int max_corrupt_copies = 1000;
-
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
-}
-
-error os_error(const std::string& operation, int err) {
-  return make_error(operation + ": " + errno_text(err));
-}
-
-// Reads the whole file. Sets `missing` (and returns an empty string) when
-// it does not exist.
-result<std::string> read_file(const std::string& path, bool& missing) {
-  missing = false;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    missing = errno == ENOENT;
-    if (missing)
-      return std::string();
-    return os_error("open(" + path + ")", errno);
-  }
-  std::string content;
-  char buf[16384];
-  for (;;) {
-    auto n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return os_error("read(" + path + ")", err);
-    }
-    if (n == 0)
-      break;
-    content.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return content;
-}
-
-// Renames `from` to `to` unless `to` exists (then EEXIST).
-int rename_no_replace(const std::string& from, const std::string& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
-    return 0;
-  if (errno != EINVAL && errno != ENOSYS)
-    return errno;
-  // The file system cannot do RENAME_NOREPLACE: link() never replaces either.
-  if (::link(from.c_str(), to.c_str()) != 0)
-    return errno;
-  ::unlink(from.c_str());
-  return 0;
-}
-
-// Moves the file aside to the first free <path>.corrupt[.N] and makes it
-// private (it may hold private keys, and older versions wrote 0644).
-result<std::string> keep_aside(const std::string& path) {
-  for (int n = 0; n < max_corrupt_copies; ++n) {
-    auto target = path + ".corrupt" + (n == 0 ? "" : "." + std::to_string(n));
-    int err = rename_no_replace(path, target);
-    if (err == EEXIST)
-      continue;
-    if (err != 0)
-      return os_error("rename(" + path + " -> " + target + ")", err);
-    ::chmod(target.c_str(), 0600);
-    return target;
-  }
-  return make_error("keep_aside(" + path + "): too many corrupt copies");
-}
-
-result<void> write_all(int fd, const std::string& data, const std::string& path) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    auto n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return os_error("write(" + path + ")", errno);
-    done += static_cast<std::size_t>(n);
-  }
-  return {};
-}
-
-// Writes `data` to a fresh 0600 file at `path` and syncs it.
-result<void> write_private_file(const std::string& path, const std::string& data) {
-  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return os_error("open(" + path + ")", errno);
-  result<void> outcome;
-  if (::fchmod(fd, 0600) != 0) // the file may have existed with another mode
-    outcome = os_error("fchmod(" + path + ")", errno);
-  if (outcome)
-    outcome = write_all(fd, data, path);
-  if (outcome && ::fsync(fd) != 0)
-    outcome = os_error("fsync(" + path + ")", errno);
-  if (::close(fd) != 0 && outcome)
-    outcome = os_error("close(" + path + ")", errno);
-  return outcome;
-}
-
-// Makes a rename in `dir` durable.
-result<void> sync_directory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return os_error("open(" + dir + ")", errno);
-  result<void> outcome;
-  if (::fsync(fd) != 0)
-    outcome = os_error("fsync(" + dir + ")", errno);
-  ::close(fd);
-  return outcome;
-}
-
-} // namespace
 
 state_file::state_file(std::string path) : path_(std::move(path)) {}
 
 state_file::load_outcome state_file::load() const {
   load_outcome out;
-  bool missing = false;
-  auto content = read_file(path_, missing);
-  if (missing)
-    return out;
-  if (!content) {
-    out.problems.push_back(content.error_message());
-  } else {
-    auto parsed = parse_state_json(*content);
+  auto found = read_keeping_damage(path_, [&out](const std::string& text) {
+    auto parsed = parse_state_json(text);
     out.state = std::move(parsed.state);
-    for (auto& problem : parsed.problems)
-      out.problems.push_back("load(" + path_ + "): " + problem);
-  }
-  if (out.problems.empty())
-    return out;
-  // Keep the evidence: the next save would otherwise overwrite it.
-  auto copy = keep_aside(path_);
-  if (copy)
-    out.corrupt_copy = std::move(*copy);
-  else
-    out.problems.push_back(copy.error_message());
+    return std::move(parsed.problems);
+  });
+  out.problems = std::move(found.problems);
+  out.corrupt_copy = std::move(found.corrupt_copy);
   return out;
 }
 
 result<void> state_file::save(const net::network_state& state) const {
-  auto dir = parent_directory(path_);
-  if (auto made = make_directories(dir, 0700); !made)
-    return made;
-  auto tmp = path_ + ".tmp";
-  if (auto written = write_private_file(tmp, to_state_json(state)); !written) {
-    ::unlink(tmp.c_str());
-    return written;
-  }
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    auto failed = os_error("rename(" + tmp + " -> " + path_ + ")", errno);
-    ::unlink(tmp.c_str());
-    return failed;
-  }
-  return sync_directory(dir.empty() ? "." : dir);
+  return write_file_atomically(path_, to_state_json(state));
 }
 
 } // namespace overlayd::platform

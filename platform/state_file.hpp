@@ -33,8 +33,8 @@ public:
   // entries back on disk.
   load_outcome load() const;
 
-  // Creates the parent directories (0700), writes <path>.tmp with mode
-  // 0600, fsyncs it, renames it over path() and fsyncs the directory.
+  // write_file_atomically (atomic_file.hpp): a crash leaves the old file
+  // or the new one, never half of one.
   result<void> save(const net::network_state& state) const;
 
 private:
