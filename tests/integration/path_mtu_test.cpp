@@ -11,15 +11,16 @@
 #include <string>
 #include <vector>
 
-#include "app/client_connection.hpp"
 #include "platform/udp_socket.hpp"
 #include "net/base/cidr.hpp"
 #include "overlay_fixtures.hpp"
 #include "tcp_stream_check.hpp"
 
-using overlayd::app::client_connection;
+using overlayd::testing::attach;
 using overlayd::testing::call;
+using overlayd::testing::cluster_member;
 using overlayd::testing::container;
+using overlayd::testing::join;
 using overlayd::testing::network_namespace;
 using node = overlayd::testing::overlay_node;
 namespace msg = overlayd::msg;
@@ -48,38 +49,6 @@ unsigned mtu_of(const network_namespace& ns, const std::string& link_name) {
   return text.empty() ? 0 : static_cast<unsigned>(std::stoul(text));
 }
 
-// A node of the test's cluster: global overlay up, service "web" set up.
-struct cluster_member {
-  client_connection conn;
-  std::uint64_t node_id;
-  std::string slice;
-  std::string key;
-  std::string interface;
-};
-
-cluster_member join(node& n, std::uint64_t node_id, const std::string& slice) {
-  auto conn = client_connection::connect(n.daemon.socket_path());
-  REQUIRE(conn.ok());
-  cluster_member m{std::move(*conn), node_id, slice, {}, {}};
-  call(m.conn, msg::set_local_node_id{node_id});
-  auto up = call(m.conn, msg::setup_global_overlay{"mtu", std::to_string(node_id), "10.200.0.0/16",
-                                                   slice, 51820, false, {}, {}});
-  REQUIRE(std::holds_alternative<msg::bridge_name>(up));
-  m.interface = std::get<msg::bridge_name>(up).name;
-  auto status = std::get<msg::status_snapshot>(call(m.conn, msg::status{}));
-  m.key = *status.public_key;
-  REQUIRE(std::holds_alternative<msg::service_overlay_info>(
-    call(m.conn, msg::setup_service_overlay{"web", msg::overlay_mode::automatic})));
-  return m;
-}
-
-overlayd::net::ip_address attach(cluster_member& m, const container& c) {
-  auto r = call(m.conn, msg::attach_container{msg::linux_pid_handle{c.pid}, "web", false, false,
-                                              {}, {}, {}});
-  REQUIRE(std::holds_alternative<msg::attach_result>(r));
-  return std::get<msg::attach_result>(r).ip;
-}
-
 } // namespace
 
 TEST_CASE("the overlay MTU is the egress link's minus WireGuard's on devices and veths",
@@ -92,7 +61,7 @@ TEST_CASE("the overlay MTU is the egress link's minus WireGuard's on devices and
   REQUIRE(link(n.ns, "up0", "192.168.84.1/24", gateway, "down0", "192.168.84.254/24", 1280));
   REQUIRE(n.ns.run("ip route add default via 192.168.84.254") == 0);
 
-  auto member = join(n, 1, "10.200.1.0/24");
+  auto member = join(n, 1, "10.200.1.0/24", "mtu");
   CHECK(mtu_of(n.ns, member.interface) == 1200);
   container c("mtu-c");
   attach(member, c);
@@ -101,7 +70,7 @@ TEST_CASE("the overlay MTU is the egress link's minus WireGuard's on devices and
   // --mtu overrides the derivation.
   node fixed("mtu-f", {"--mtu", "1300"});
   REQUIRE(fixed.daemon.started());
-  auto pinned = join(fixed, 2, "10.200.2.0/24");
+  auto pinned = join(fixed, 2, "10.200.2.0/24", "mtu");
   CHECK(mtu_of(fixed.ns, pinned.interface) == 1300);
 }
 
@@ -175,8 +144,8 @@ TEST_CASE("TCP between containers crosses a 1280-byte link neither node can see"
                  "192.168.86.1")
           == 0);
 
-  auto m1 = join(one, 1, "10.200.1.0/24");
-  auto m2 = join(two, 2, "10.200.2.0/24");
+  auto m1 = join(one, 1, "10.200.1.0/24", "mtu");
+  auto m2 = join(two, 2, "10.200.2.0/24", "mtu");
   CHECK(mtu_of(one.ns, m1.interface) == 1420);
   for (auto [to, other, endpoint] :
        {std::tuple{&m1, &m2, "192.168.87.1:51820"}, std::tuple{&m2, &m1, "192.168.85.1:51820"}})
