@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "net/dns/answer_cache.hpp"
 #include "platform/dns_sockets.hpp"
 
 namespace overlayd::platform {
@@ -116,6 +117,7 @@ struct dns_server::impl {
   bool have_v6 = false;
   std::unordered_map<std::uint16_t, forward*> forwards;
   std::mt19937 random{std::random_device{}()};
+  net::dns::answer_cache answers;
   std::vector<mmsghdr> send_headers;
   std::vector<iovec> send_iovecs;
 
@@ -179,8 +181,7 @@ struct dns_server::impl {
 
   void on_datagram(udp_listener* l, const std::uint8_t* data, std::size_t size,
                    const sockaddr* from) {
-    auto zone_now = snapshot();
-    handled h = net::dns::handle_query(*zone_now, data, size, transport::udp, can_forward());
+    handled h = answers.answer(snapshot(), data, size, transport::udp, can_forward());
     if (h.result == outcome::forward) {
       client to;
       to.via = transport::udp;
@@ -317,8 +318,7 @@ struct dns_server::impl {
         break;
       const std::uint8_t* query = c->in.data() + at + 2;
       at += 2 + length;
-      auto zone_now = snapshot();
-      handled h = net::dns::handle_query(*zone_now, query, length, transport::tcp, can_forward());
+      handled h = answers.answer(snapshot(), query, length, transport::tcp, can_forward());
       if (h.result == outcome::forward) {
         client to;
         to.via = transport::tcp;

@@ -43,6 +43,8 @@ net::endpoint from_sockaddr(const sockaddr* a) {
 
 namespace {
 
+constexpr int udp_receive_buffer = 4 << 20;
+
 error socket_error(const char* what, const net::endpoint& at, int err) {
   return make_error(error_code_from_errno(err), std::string("dns listen ") + at.to_string()
                                                   + ": " + what + ": " + std::strerror(err));
@@ -54,6 +56,15 @@ result<unique_fd> bound(int type, const net::endpoint& at, bool freebind) {
   if (!fd.valid())
     return socket_error("socket", at, errno);
   int on = 1;
+  if (type == SOCK_DGRAM) {
+    // Room for bursts: the default (~200 KiB) holds some 270 queries, which
+    // a client with 500 outstanding overflows whenever the responder's
+    // thread waits for a core. FORCE needs CAP_NET_ADMIN; without it the
+    // kernel's rmem_max caps the plain request.
+    int bytes = udp_receive_buffer;
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  }
   if (type == SOCK_STREAM)
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   if (v6)

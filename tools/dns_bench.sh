@@ -2,12 +2,14 @@
 # The DNS responder under dnsperf, with dnsmasq answering the same names and
 # the same query file in the same run as the comparison (root: everything
 # runs on the loopback of a namespace this script makes and removes).
-# Usage: tools/dns_bench.sh [seconds per run (10)] [names (1000)]
+# Each server gets the query file QUERIES/NAMES times over (every name
+# asked as often); dnsperf waits for every answer, so "lost" is real loss.
+# Usage: tools/dns_bench.sh [queries per server (1000000)] [names (1000)]
 #        (after scripts/build.sh; dnsperf and dnsmasq from scripts/setup.sh)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${BIN_DIR:-$root/build/bin}"
-seconds="${1:-10}"
+queries="${1:-1000000}"
 names="${2:-1000}"
 for tool in dnsperf dnsmasq dig; do
   command -v "$tool" >/dev/null || { echo "dns_bench: $tool missing (scripts/setup.sh)" >&2; exit 1; }
@@ -55,8 +57,11 @@ check() { # both must know the last name before the runs
 check 5300
 check 5301
 
+udp_errors() { # the namespace's UDP receive and send buffer errors so far
+  inside awk '/^Udp:/ && $2 ~ /^[0-9]/ {print "rcvbuf errors " $6 ", sndbuf errors " $7}' /proc/net/snmp
+}
 run() { # name port
-  inside dnsperf -s 127.0.0.1 -p "$2" -d "$work/queries" -l "$seconds" -q 500 -c 4 \
+  inside dnsperf -s 127.0.0.1 -p "$2" -d "$work/queries" -n $(( queries / names )) -q 500 -c 4 \
     >"$work/$1.out" 2>&1
   local qps lost avg
   qps="$(awk '/Queries per second/ {print $4}' "$work/$1.out")"
@@ -64,9 +69,10 @@ run() { # name port
   avg="$(awk '/Average Latency/ {print $4}' "$work/$1.out")"
   printf '%-9s %12.0f q/s  lost %-8s avg latency %s s  (%s)\n' "$1" "$qps" "$lost" "$avg" \
     "$(awk '/Latency StdDev/ {print "stddev " $4 " s"}' "$work/$1.out")"
+  echo "          after it: $(udp_errors) (namespace totals)"
   echo "$qps" >"$work/$1.qps"
 }
-echo "dns_bench: $names names, ${seconds} s per server, dnsperf -q 500 -c 4, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "dns_bench: $names names, $queries queries per server, dnsperf -q 500 -c 4, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run overlayd 5300
 run dnsmasq 5301
 awk -v a="$(cat "$work/overlayd.qps")" -v b="$(cat "$work/dnsmasq.qps")" \

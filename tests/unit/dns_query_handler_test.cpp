@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "net/dns/ldns_handles.hpp"
+#include "net/dns/answer_cache.hpp"
 #include "net/dns/query_handler.hpp"
 
 using namespace overlayd::net;
@@ -299,4 +300,26 @@ TEST_CASE("dns: other classes and zone transfers are refused", "[dns]") {
   auto chaos = q;
   chaos[chaos.size() - 1] = LDNS_RR_CLASS_CH;
   CHECK(ask(z, chaos).result == outcome::refused);
+}
+
+TEST_CASE("dns: the answer cache gives handle_query's answer with the query's id", "[dns]") {
+  auto z = std::make_shared<const zone>(sample_zone());
+  answer_cache cache;
+  for (std::uint16_t id : {1, 2, 0xbeef}) {
+    auto q = query("web.overlay.local.", LDNS_RR_TYPE_A, 1232, id);
+    auto cached = cache.answer(z, q.data(), q.size(), transport::udp, false);
+    auto fresh = handle_query(*z, q.data(), q.size(), transport::udp, false);
+    CHECK(cached.result == fresh.result);
+    CHECK(cached.reply == fresh.reply);
+  }
+  CHECK(cache.size() == 1);
+  // Another transport is another answer (TC differs); forwarding is never cached.
+  auto big = query("example.com.", LDNS_RR_TYPE_A);
+  CHECK(cache.answer(z, big.data(), big.size(), transport::udp, true).result == outcome::forward);
+  CHECK(cache.size() == 1);
+  // A new zone empties it: the change is seen at once.
+  auto changed = std::make_shared<const zone>(zone({"overlay.local.", 300}, {}, 2));
+  auto q = query("web.overlay.local.", LDNS_RR_TYPE_A);
+  CHECK(cache.answer(changed, q.data(), q.size(), transport::udp, false).result
+        == outcome::nxdomain);
 }
