@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
@@ -571,7 +572,14 @@ result<net::endpoint> dns_server::listen(const net::endpoint& at, bool freebind)
 
 void dns_server::stop_listening(const net::endpoint& at) {
   impl* raw = self_.get();
-  raw->post([raw, at] { raw->close_listener(at); });
+  auto closed = std::make_shared<std::promise<void>>();
+  auto done = closed->get_future();
+  // libuv closes the descriptors inside uv_close; only the callbacks wait.
+  raw->post([raw, at, closed] {
+    raw->close_listener(at);
+    closed->set_value();
+  });
+  done.wait();
 }
 
 } // namespace overlayd::platform

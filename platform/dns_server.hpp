@@ -62,6 +62,8 @@ public:
   // need not exist yet (the overlay device's, set up just before). Answers
   // the address bound (its port when `at` asked for 0).
   result<net::endpoint> listen(const net::endpoint& at, bool freebind);
+  // Returns once the sockets are closed, so that the address can be bound
+  // again at once (the overlay IP after a teardown and a new setup).
   void stop_listening(const net::endpoint& at);
 
   struct impl;

@@ -6,6 +6,7 @@ handled answer_cache::answer(const zone_pointer& z, const std::uint8_t* query, s
                              transport via, bool can_forward) {
   if (z != zone_) {
     entries_.clear();
+    bytes_ = 0;
     zone_ = z;
   }
   if (size < 2 || size > max_query_bytes)
@@ -24,8 +25,12 @@ handled answer_cache::answer(const zone_pointer& z, const std::uint8_t* query, s
   handled h = handle_query(*z, query, size, via, can_forward);
   if (h.result == outcome::forward || h.result == outcome::dropped || h.reply.size() < 2)
     return h;
-  if (entries_.size() >= max_entries)
+  std::size_t cost = key.size() + h.reply.size();
+  if (bytes_ + cost > max_bytes) {
     entries_.clear(); // a flood of distinct queries: start over rather than track age
+    bytes_ = 0;
+  }
+  bytes_ += cost;
   entries_.emplace(std::move(key), entry{h.result, h.reply});
   return h;
 }

@@ -16,7 +16,7 @@ namespace overlayd::net::dns {
 
 class answer_cache {
 public:
-  static constexpr std::size_t max_entries = 16384;
+  static constexpr std::size_t max_bytes = 8 << 20; // keys and replies together
   static constexpr std::size_t max_query_bytes = 512;
 
   // handle_query(z, ...) through the cache. `forward` and `dropped` are
@@ -33,6 +33,7 @@ private:
   };
   zone_pointer zone_;
   std::unordered_map<std::string, entry> entries_;
+  std::size_t bytes_ = 0;
 };
 
 } // namespace overlayd::net::dns

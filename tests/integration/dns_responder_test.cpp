@@ -160,6 +160,9 @@ TEST_CASE("dns: out-of-zone names are forwarded to the upstream; the overlay lis
   // Nobody answers there any more (the address went with the device).
   CHECK_FALSE(contains(dig(n.ns, node_ip, "api.overlay.local"), "status:"));
   CHECK(contains(n.ns.output_of(overlayctl), "overlay:53  not serving: waiting"));
+  // A new setup binds the node IP again at once, and the records stayed.
+  CHECK(set_up_global(*c, "10.200.3.0/24") == node_ip);
+  CHECK(dig(n.ns, node_ip, "+short api.overlay.local") == "10.200.3.9\n");
 }
 
 TEST_CASE("dns: a container resolves another service's name through its node",
