@@ -37,7 +37,7 @@ dns_records::dns_records(caf::actor_config& cfg, dns_settings settings,
   if (!settings_.enabled())
     return;
   platform::dns_server_options options;
-  options.upstreams = settings_.upstreams;
+  options.forwarding.upstreams = settings_.upstreams;
   if (metrics)
     collect_dns_metrics(*metrics, options.counters);
   auto started = platform::dns_server::start(

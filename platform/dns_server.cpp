@@ -10,7 +10,6 @@
 #include <future>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <unordered_map>
 
@@ -77,16 +76,6 @@ struct client {
   std::uint64_t connection = 0;    // TCP
 };
 
-struct forward {
-  uv_timer_t timer{};
-  dns_server::impl* server = nullptr;
-  client to;
-  std::vector<std::uint8_t> query; // the client's, with its id
-  std::uint16_t upstream_id = 0;
-  unsigned attempt = 0;
-  net::endpoint asked;
-};
-
 template <class T>
 uv_handle_t* as_handle(T* h) {
   return reinterpret_cast<uv_handle_t*>(h);
@@ -112,17 +101,12 @@ struct dns_server::impl {
   std::map<net::endpoint, tcp_listener*> tcp;
   std::unordered_map<std::uint64_t, tcp_connection*> connections;
   std::uint64_t next_connection = 1;
-  uv_udp_t upstream_v4{};
-  uv_udp_t upstream_v6{};
-  bool have_v4 = false;
-  bool have_v6 = false;
-  std::unordered_map<std::uint16_t, forward*> forwards;
-  std::mt19937 random{std::random_device{}()};
+  std::unique_ptr<dns_forwarder> forwarder;
   net::dns::answer_cache answers;
   std::vector<mmsghdr> send_headers;
   std::vector<iovec> send_iovecs;
 
-  bool can_forward() const { return !options.upstreams.empty(); }
+  bool can_forward() const { return !options.forwarding.upstreams.empty(); }
 
   net::dns::zone_pointer snapshot() const {
     std::lock_guard<std::mutex> lock(zone_mutex);
@@ -385,103 +369,18 @@ struct dns_server::impl {
 
   // -- forwarding ---------------------------------------------------------------------
 
-  void open_upstream_sockets() {
-    auto open = [this](uv_udp_t& h, bool v6) {
-      auto fd = unbound_udp_socket(v6);
-      if (!fd)
-        return false;
-      uv_udp_init(&loop, &h);
-      h.data = this;
-      if (uv_udp_open(&h, fd->get()) != 0) {
-        uv_close(as_handle(&h), nullptr);
-        return false;
-      }
-      (void)fd->release();
-      uv_udp_recv_start(
-        &h,
-        [](uv_handle_t*, std::size_t, uv_buf_t* buf) {
-          static thread_local char space[udp_slot];
-          *buf = uv_buf_init(space, sizeof space);
-        },
-        [](uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
-          if (n > 0 && from != nullptr)
-            static_cast<impl*>(h->data)->on_upstream_answer(
-              reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(n),
-              from_sockaddr(from));
-        });
-      return true;
-    };
-    if (!can_forward())
-      return;
-    have_v4 = open(upstream_v4, false);
-    have_v6 = open(upstream_v6, true);
-  }
-
   void start_forward(const client& to, std::vector<std::uint8_t> query) {
-    if (forwards.size() >= options.max_pending_forwards) {
-      finish_forward_now(to, query, nullptr, 0);
-      return;
-    }
-    auto* f = new forward;
-    f->server = this;
-    f->to = to;
-    f->query = std::move(query);
-    do
-      f->upstream_id = static_cast<std::uint16_t>(random());
-    while (forwards.count(f->upstream_id) != 0);
-    forwards[f->upstream_id] = f;
-    uv_timer_init(&loop, &f->timer);
-    f->timer.data = f;
-    send_attempt(f);
-  }
-
-  void send_attempt(forward* f) {
-    if (f->attempt >= options.upstream_attempts) {
-      complete(f, nullptr, 0);
-      return;
-    }
-    f->asked = options.upstreams[f->attempt % options.upstreams.size()];
-    ++f->attempt;
-    uv_udp_t* socket = f->asked.address.is_v4() ? (have_v4 ? &upstream_v4 : nullptr)
-                                                : (have_v6 ? &upstream_v6 : nullptr);
-    if (socket != nullptr) {
-      auto wire = net::dns::with_id(f->query.data(), f->query.size(), f->upstream_id);
-      sockaddr_storage addr{};
-      to_sockaddr(f->asked, addr);
-      uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(wire.data()),
-                                 static_cast<unsigned>(wire.size()));
-      (void)uv_udp_try_send(socket, &buf, 1, reinterpret_cast<sockaddr*>(&addr));
-    }
-    uv_timer_start(&f->timer, [](uv_timer_t* t) {
-      auto* f = static_cast<forward*>(t->data);
-      f->server->send_attempt(f);
-    }, static_cast<std::uint64_t>(options.upstream_timeout.count()), 0);
-  }
-
-  void on_upstream_answer(const std::uint8_t* data, std::size_t size, const net::endpoint& from) {
-    auto it = forwards.find(net::dns::message_id(data, size));
-    if (it == forwards.end() || !(it->second->asked == from))
-      return; // late, or not from whom we asked: ignore (spoofing)
-    complete(it->second, data, size);
-  }
-
-  void finish_forward_now(const client& to, const std::vector<std::uint8_t>& query,
-                          const std::uint8_t* answer, std::size_t size) {
-    handled h = net::dns::relay_upstream_answer(query.data(), query.size(), answer, size, to.via);
-    count(h.result);
-    if (h.reply.empty())
-      return;
-    if (to.via == transport::udp) {
-      send_udp(to, std::move(h.reply));
-    } else if (auto c = connections.find(to.connection); c != connections.end()) {
-      write_tcp(c->second, std::move(h.reply));
-    }
-  }
-
-  void complete(forward* f, const std::uint8_t* answer, std::size_t size) {
-    forwards.erase(f->upstream_id);
-    finish_forward_now(f->to, f->query, answer, size);
-    uv_close(as_handle(&f->timer), [](uv_handle_t* h) { delete static_cast<forward*>(h->data); });
+    forwarder->forward(std::move(query), [this, to](const std::vector<std::uint8_t>& query,
+                                                    const std::uint8_t* answer, std::size_t size) {
+      handled h = net::dns::relay_upstream_answer(query.data(), query.size(), answer, size, to.via);
+      count(h.result);
+      if (h.reply.empty())
+        return;
+      if (to.via == transport::udp)
+        send_udp(to, std::move(h.reply));
+      else if (auto c = connections.find(to.connection); c != connections.end())
+        write_tcp(c->second, std::move(h.reply));
+    });
   }
 
   // -- listeners ----------------------------------------------------------------------
@@ -506,15 +405,7 @@ struct dns_server::impl {
       close_listener(tcp.begin()->first);
     while (!connections.empty())
       close(connections.begin()->second);
-    while (!forwards.empty()) {
-      forward* f = forwards.begin()->second;
-      forwards.erase(forwards.begin());
-      uv_close(as_handle(&f->timer), [](uv_handle_t* h) { delete static_cast<forward*>(h->data); });
-    }
-    if (have_v4)
-      uv_close(as_handle(&upstream_v4), nullptr);
-    if (have_v6)
-      uv_close(as_handle(&upstream_v6), nullptr);
+    forwarder->close();
     uv_close(as_handle(&wake), nullptr);
   }
 };
@@ -530,7 +421,7 @@ result<std::unique_ptr<dns_server>> dns_server::start(dns_server_options options
     static_cast<impl*>(a->data)->run_commands();
   });
   self->wake.data = self.get();
-  self->open_upstream_sockets();
+  self->forwarder = std::make_unique<dns_forwarder>(&self->loop, self->options.forwarding);
   impl* raw = self.get();
   self->thread = std::thread([raw] {
     uv_run(&raw->loop, UV_RUN_DEFAULT);

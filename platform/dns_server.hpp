@@ -7,7 +7,8 @@
 // UDP is read with recvmmsg (libuv's UV_UDP_RECVMMSG) and the answers of one
 // batch go out in one sendmmsg. TCP is RFC 7766 framing (2-byte length),
 // pipelined, closed after 30 s idle. Forwarding: the query goes to the
-// upstreams in turn, 2 s each, 2 attempts (mechanics.md 7.13), over UDP.
+// upstreams in turn, 2 s each, 2 attempts (mechanics.md 7.13), over UDP
+// (dns_forwarder.hpp).
 #pragma once
 
 #include <array>
@@ -21,6 +22,7 @@
 #include "net/base/result.hpp"
 #include "net/dns/query_handler.hpp"
 #include "net/dns/zone.hpp"
+#include "platform/dns_forwarder.hpp"
 
 namespace overlayd::platform {
 
@@ -38,12 +40,9 @@ struct dns_query_counters {
 };
 
 struct dns_server_options {
-  std::vector<net::endpoint> upstreams; // none: out-of-zone queries are REFUSED
-  std::chrono::milliseconds upstream_timeout{2000};
-  unsigned upstream_attempts = 2;
+  dns_forwarding_policy forwarding; // no upstreams: out-of-zone queries are REFUSED
   std::chrono::milliseconds tcp_idle_timeout{30'000};
   std::size_t max_tcp_connections = 1024;
-  std::size_t max_pending_forwards = 4096;
   std::shared_ptr<dns_query_counters> counters = std::make_shared<dns_query_counters>();
 };
 
