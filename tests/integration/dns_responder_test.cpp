@@ -4,6 +4,7 @@
 // the node (root only: namespaces, and the overlay's device).
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
 
 #include "app/client_connection.hpp"
@@ -193,4 +194,21 @@ TEST_CASE("dns: a container resolves another service's name through its node",
   must_answer_ok(*c, msg::register_dns{"api", api_ip});
   CHECK(dig(web.ns, node_ip, "+short api.overlay.local") == api_ip.to_string() + "\n");
   CHECK(dig(web.ns, node_ip, "+tcp +short api.overlay.local") == api_ip.to_string() + "\n");
+}
+
+TEST_CASE("dns: an upstream that never answers costs 2 attempts of 2 s, then SERVFAIL",
+          "[integration][root][dns]") {
+  if (!overlayd::testing::root_or_skip("network namespaces"))
+    return;
+  // Nobody listens on 127.0.0.1:5399 in the node's namespace.
+  node n("dns4", {"--dns-listen", "127.0.0.1:5300", "--dns-upstream", "127.0.0.1:5399"});
+  REQUIRE(n.daemon.started());
+  auto started = std::chrono::steady_clock::now();
+  auto answer = dig(n.ns, "127.0.0.1 -p 5300", "+time=10 example.com A");
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  CHECK(contains(answer, "status: SERVFAIL"));
+  CHECK(took > 3.5);
+  CHECK(took < 6.0);
+  // The zone still answers meanwhile and afterwards.
+  CHECK(contains(dig(n.ns, "127.0.0.1 -p 5300", "nobody.overlay.local"), "status: NXDOMAIN"));
 }
