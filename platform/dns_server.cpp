@@ -29,6 +29,7 @@ constexpr std::size_t udp_slot = 64 * 1024;
 constexpr std::size_t udp_slots = 20;
 constexpr std::size_t max_tcp_unwritten = 1 << 20;
 constexpr std::size_t tcp_frame_max = 2 + 65535;
+constexpr std::size_t tcp_read_chunk = 16 * 1024;
 
 struct datagram_out {
   sockaddr_storage peer{};
@@ -81,6 +82,18 @@ uv_handle_t* as_handle(T* h) {
   return reinterpret_cast<uv_handle_t*>(h);
 }
 
+template <class T>
+void close_and_delete(T* owner) {
+  uv_close(as_handle(&owner->handle), [](uv_handle_t* h) { delete static_cast<T*>(h->data); });
+}
+
+// The sender of a datagram, kept for the answer.
+socklen_t copy_peer(const sockaddr* from, sockaddr_storage& to) {
+  socklen_t length = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  std::memcpy(&to, from, length);
+  return length;
+}
+
 } // namespace
 
 struct dns_server::impl {
@@ -94,7 +107,6 @@ struct dns_server::impl {
 
   std::mutex commands_mutex;
   std::vector<std::function<void()>> commands;
-
 
   // Loop thread only below.
   std::map<net::endpoint, udp_listener*> udp;
@@ -143,7 +155,7 @@ struct dns_server::impl {
     l->handle.data = l;
     if (int rc = uv_udp_open(&l->handle, fd.get()); rc != 0) {
       spdlog::error("dns: UDP {}: {}", at.to_string(), uv_strerror(rc));
-      uv_close(as_handle(&l->handle), [](uv_handle_t* h) { delete static_cast<udp_listener*>(h->data); });
+      close_and_delete(l);
       return;
     }
     (void)fd.release(); // the handle owns it now
@@ -171,8 +183,7 @@ struct dns_server::impl {
       client to;
       to.via = transport::udp;
       to.listener = l->at;
-      to.peer_len = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-      std::memcpy(&to.peer, from, to.peer_len);
+      to.peer_len = copy_peer(from, to.peer);
       start_forward(to, std::vector<std::uint8_t>(data, data + size));
       return;
     }
@@ -180,8 +191,7 @@ struct dns_server::impl {
     if (h.reply.empty())
       return;
     datagram_out d;
-    d.peer_len = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-    std::memcpy(&d.peer, from, d.peer_len);
+    d.peer_len = copy_peer(from, d.peer);
     d.bytes = std::move(h.reply);
     l->batch.push_back(std::move(d));
   }
@@ -236,14 +246,16 @@ struct dns_server::impl {
     int rc = uv_tcp_open(&l->handle, fd.get());
     if (rc == 0) {
       (void)fd.release();
-      rc = uv_listen(reinterpret_cast<uv_stream_t*>(&l->handle), 128, [](uv_stream_t* s, int status) {
-        if (status == 0)
-          static_cast<tcp_listener*>(s->data)->server->accept(static_cast<tcp_listener*>(s->data));
-      });
+      rc = uv_listen(reinterpret_cast<uv_stream_t*>(&l->handle), 128,
+                     [](uv_stream_t* s, int status) {
+                       auto* l = static_cast<tcp_listener*>(s->data);
+                       if (status == 0)
+                         l->server->accept(l);
+                     });
     }
     if (rc != 0) {
       spdlog::error("dns: TCP {}: {}", at.to_string(), uv_strerror(rc));
-      uv_close(as_handle(&l->handle), [](uv_handle_t* h) { delete static_cast<tcp_listener*>(h->data); });
+      close_and_delete(l);
       return;
     }
     tcp[at] = l;
@@ -272,13 +284,14 @@ struct dns_server::impl {
         auto* c = static_cast<tcp_connection*>(h->data);
         // Read straight into the connection's buffer, one frame's worth at most.
         std::size_t used = c->in.size();
-        c->in.resize(used + 16 * 1024);
-        *buf = uv_buf_init(reinterpret_cast<char*>(c->in.data() + used), 16 * 1024);
+        c->in.resize(used + tcp_read_chunk);
+        *buf = uv_buf_init(reinterpret_cast<char*>(c->in.data() + used), tcp_read_chunk);
       },
       [](uv_stream_t* s, ssize_t n, const uv_buf_t*) {
         auto* c = static_cast<tcp_connection*>(s->data);
-        // The allocation grew `in` by 16 KiB; keep what arrived.
-        c->in.resize(c->in.size() - 16 * 1024 + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+        // The allocation grew `in` by a chunk; keep what arrived of it.
+        std::size_t arrived = n > 0 ? static_cast<std::size_t>(n) : 0;
+        c->in.resize(c->in.size() - tcp_read_chunk + arrived);
         if (n < 0) {
           c->server->close(c);
           return;
@@ -389,12 +402,12 @@ struct dns_server::impl {
     if (auto it = udp.find(at); it != udp.end()) {
       udp_listener* l = it->second;
       udp.erase(it);
-      uv_close(as_handle(&l->handle), [](uv_handle_t* h) { delete static_cast<udp_listener*>(h->data); });
+      close_and_delete(l);
     }
     if (auto it = tcp.find(at); it != tcp.end()) {
       tcp_listener* l = it->second;
       tcp.erase(it);
-      uv_close(as_handle(&l->handle), [](uv_handle_t* h) { delete static_cast<tcp_listener*>(h->data); });
+      close_and_delete(l);
     }
   }
 
