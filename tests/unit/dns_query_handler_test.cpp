@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include "net/dns/ldns_handles.hpp"
 #include "net/dns/answer_cache.hpp"
 #include "net/dns/query_handler.hpp"
@@ -322,4 +324,22 @@ TEST_CASE("dns: the answer cache gives handle_query's answer with the query's id
   auto q = query("web.overlay.local.", LDNS_RR_TYPE_A);
   CHECK(cache.answer(changed, q.data(), q.size(), transport::udp, false).result
         == outcome::nxdomain);
+}
+
+TEST_CASE("dns: random bytes behind a query header never crash the handler", "[dns]") {
+  auto z = sample_zone();
+  std::mt19937 random(12);
+  auto q = query("web.overlay.local.", LDNS_RR_TYPE_A, 1232);
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<std::uint8_t> bytes(q.begin(), q.begin() + 12);
+    bytes[2] &= 0x7f; // a query, so that it is parsed
+    bytes.resize(12 + random() % 200);
+    for (std::size_t i = 12; i < bytes.size(); ++i)
+      bytes[i] = static_cast<std::uint8_t>(random());
+    if (round % 2 == 0) // counts that promise records
+      bytes[5] = 1, bytes[11] = static_cast<std::uint8_t>(random() % 3);
+    auto h = ask(z, bytes, round % 3 == 0 ? transport::tcp : transport::udp, round % 5 == 0);
+    if (h.result != outcome::dropped && h.result != outcome::forward)
+      CHECK(h.reply.size() >= 12);
+  }
 }
