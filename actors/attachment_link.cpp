@@ -14,7 +14,8 @@ namespace overlayd {
 namespace {
 
 node_context node_of(const coordinator_state& st) {
-  return node_context{st.node_ip, st.cluster_cidr, st.global_interface, st.global_transport};
+  return node_context{st.node_ip, st.cluster_cidr, st.global_interface, st.global_transport,
+                      st.overlay_mtu};
 }
 
 attach_context attach_context_of(const coordinator_state& st, const std::string& service) {

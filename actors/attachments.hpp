@@ -41,6 +41,7 @@ struct node_context {
   net::cidr cluster_cidr; // isolation fences name it
   std::optional<std::string> global_interface;
   std::optional<transport_actor> global_transport;
+  unsigned mtu = 0; // of the overlay's devices, for container veths (0: the kernel's default)
 };
 
 struct attach_context {

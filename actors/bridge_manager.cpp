@@ -113,7 +113,16 @@ result<void> bridge_manager_state::plumb(const attach_veth& r, int netns_fd,
     return overlay_error("create veth pair: " + made.error_message());
   const unsigned prefix =
     r.bridge ? r.bridge->prefix : (r.ip.is_v4() ? 24u : 64u); // the eth1 path's fixed prefix
+  // Both ends at the overlay's MTU: a container's TCP then offers an MSS
+  // that fits the tunnel, instead of learning it from ICMP (or not at all
+  // where ICMP is filtered).
+  if (r.mtu != 0)
+    if (auto sized = platform::set_link_mtu(host, r.mtu); !sized)
+      return overlay_error(sized.error_message());
   auto inside = platform::run_in_netns(netns_fd, [&]() -> result<void> {
+    if (r.mtu != 0)
+      if (auto sized = platform::set_link_mtu(r.ifname, r.mtu); !sized)
+        return sized;
     if (auto added = platform::add_address_strict(r.ifname, net::cidr(r.ip, prefix)); !added)
       return added;
     if (auto up = platform::set_link_up(r.ifname); !up)

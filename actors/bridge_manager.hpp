@@ -53,6 +53,7 @@ struct attach_veth {
   std::string ifname; // inside the container
   std::optional<bridge_port> bridge;
   std::optional<net::ip_address> node_ip; // preferred source of the host route
+  unsigned mtu = 0; // both ends, the overlay's (0: the kernel's default)
 };
 
 // Deletes veth-<pid>-s and veth-<pid>-g (idempotent).

@@ -65,7 +65,8 @@ void attach_global(attachments_pointer self, const job_ptr& job) {
       if (!ip)
         return roll_back(self, job, "overlay engine error: " + ip.error_message());
       job->global_ip = *ip;
-      attach_veth veth{job->pid, *ip, "g", "eth1", std::nullopt, job->context.node.node_ip};
+      attach_veth veth{job->pid, *ip, "g", "eth1", std::nullopt, job->context.node.node_ip,
+                       job->context.node.mtu};
       ask<done_reply>(self, self->state.bridges, "bridge manager", wait_for::host, veth,
                       [self, job](const done_reply& done) {
                         if (!done)
@@ -79,7 +80,7 @@ void attach_global(attachments_pointer self, const job_ptr& job) {
 void attach_service(attachments_pointer self, const job_ptr& job) {
   attach_veth veth{job->pid, job->service_ip, "s", "eth0",
                    bridge_port{job->bridge.name, job->bridge.gateway, job->bridge.subnet.prefix()},
-                   job->context.node.node_ip};
+                   job->context.node.node_ip, job->context.node.mtu};
   ask<done_reply>(self, self->state.bridges, "bridge manager", wait_for::host, std::move(veth),
                   [self, job](const done_reply& done) {
                     if (!done)

@@ -35,7 +35,7 @@ inline constexpr std::uint16_t default_wg_port = 51420;
 // How this node's WireGuard devices are made.
 struct transport_options {
   std::string uapi_dir = "/var/run/wireguard";
-  unsigned mtu = 1420;
+  unsigned mtu = 0; // 0: derived from the underlay (platform::derive_overlay_mtu)
   net::wg::timing timing; // shortened only by tests
   bool offloads = true;   // TUN offloads and UDP GSO/GRO
   // Where each device's counters are reported (null: nowhere).
@@ -92,6 +92,9 @@ struct coordinator_state {
 
   std::optional<transport_actor> global_transport;
   std::optional<std::string> global_interface;
+  // The MTU of the last device made (each derives it alike from the
+  // underlay); container veths get it. 0 before any device.
+  unsigned overlay_mtu = 0;
   std::optional<std::string> transport_public_key; // base64
 
   // -- Dedicated services' own WireGuard devices ---------------------------------------

@@ -62,6 +62,7 @@ void keep_device(coordinator_pointer self, const setup_ptr& s, const net::cidr& 
   auto& st = self->state;
   const auto overlay_ip = address.address();
   coordinator_state::dedicated_transport record;
+  st.overlay_mtu = device->mtu();
   if (st.transports.metrics)
     collect_device_metrics(*st.transports.metrics, device);
   record.actor = self->system().spawn(transport, std::move(device));

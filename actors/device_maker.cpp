@@ -25,6 +25,8 @@ device_maker_actor::behavior_type device_maker(device_maker_actor::pointer self,
     [](make_device& r) {
       auto& config = r.config;
       config.device.listen_address = platform::wireguard_bind_address(r.overlay_ip);
+      if (config.device.mtu == 0) // derived from the underlay (the default)
+        config.device.mtu = platform::derive_overlay_mtu(r.overlay_ip.fam());
       if (r.replace_stale)
         if (auto removed = platform::delete_link(config.device.interface); !removed)
           spdlog::warn("{}", removed.error_message());

@@ -39,6 +39,7 @@ void bring_up_global_overlay(coordinator_actor::stateful_pointer<coordinator_sta
     if (!made || !made->device)
       return done(engine_error(device_failure(made, "global overlay")));
     auto device = made->device;
+    st.overlay_mtu = device->mtu();
     st.transport_public_key =
       net::wg::key_to_base64(net::wg::public_key_from_private(private_key));
     if (st.transports.metrics)

@@ -23,6 +23,7 @@ struct node_options {
   unsigned worker_threads = 0; // 0: one per core
   bool offloads = true;        // WireGuard devices with TUN offloads and UDP GSO/GRO
   host_access host;            // the real host unless told otherwise
+  unsigned mtu = 0;            // of the WireGuard devices; 0: derived from the underlay
   dns_settings dns;            // the DNS responder (off unless it has a listen address)
 };
 

@@ -41,6 +41,7 @@ std::optional<number_slot> number_flag(daemon_options& out, const std::string& a
     {"--idle-timeout", &out.idle_timeout, 0, a_day},
     {"--max-document-values", &out.max_document_values, 16, 1u << 24},
     {"--max-document-depth", &out.max_document_depth, 4, 128},
+    {"--mtu", &out.mtu, 576, 65455},
     {"--dns-ttl", &out.dns_ttl, 0, 0x7fffffff},
   };
   auto name = arg.substr(0, arg.find('='));
@@ -75,10 +76,13 @@ const char* daemon_usage() {
          "  --uapi-dir DIR     WireGuard UAPI sockets (default: <data-dir>/run/wireguard;\n"
          "                     /var/run/wireguard for the default data dir)\n"
          "  --log-level LEVEL  trace, debug, info, warn, error or off (default info)\n"
+         "  --log-file PATH    also log to PATH (appended; SIGHUP reopens it, for logrotate)\n"
          "  --dropin-root DIR  where the networkd/NetworkManager drop-ins go (default /;\n"
          "                     tests point it at a scratch directory)\n"
          "  --no-offloads      WireGuard devices without TUN offloads and UDP GSO/GRO: one\n"
          "                     packet per system call, for a kernel whose offloads misbehave\n"
+         "  --mtu N            MTU of the WireGuard devices and container veths (576-65455;\n"
+         "                     default: the egress link's MTU minus 80, 1420 without one)\n"
          "  --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
          "                     (off by default; give 0.0.0.0 only if you mean it)\n"
          "\n"
@@ -141,6 +145,8 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
       socket = *v;
     } else if (auto v = value_of("--uapi-dir")) {
       uapi_dir = *v;
+    } else if (auto v = value_of("--log-file")) {
+      out.log_file = *v;
     } else if (auto v = value_of("--dropin-root")) {
       out.dropin_root = *v;
     } else if (auto slot = number_flag(out, arg)) {

@@ -17,7 +17,9 @@ struct daemon_options {
   std::string dropin_root = "/";
   std::string uapi_dir; // --uapi-dir, else derived from the data dir
   std::string log_level = "info";
+  std::optional<std::string> log_file; // --log-file: also there, reopened on SIGHUP
   bool offloads = true; // TUN offloads and UDP GSO/GRO; --no-offloads turns them off
+  std::optional<std::uint64_t> mtu; // --mtu; else derived from the egress link's
   // The socket's limits (README "Limits"), when given; else the server's
   // defaults. Timeouts in seconds.
   std::optional<std::uint64_t> max_connections;

@@ -6,7 +6,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
@@ -18,17 +17,25 @@
 #include "actors/node.hpp"
 #include "actors/socket_service.hpp"
 #include "app/daemon_options.hpp"
+#include "app/logging.hpp"
 #include "net/dns/upstreams.hpp"
 #include "platform/metrics_http_server.hpp"
 #include "overlayd_version.hpp"
 
 namespace {
 
-void configure_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("overlayd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-  spdlog::set_level(spdlog::level::from_str(level));
+// SIGHUP: what changes without a restart. Today that is the log file
+// (reopened after a rotation); every other setting needs a restart.
+void reload(const overlayd::app::daemon_options& options) {
+  if (!options.log_file) {
+    spdlog::info("received SIGHUP; no --log-file to reopen, still serving");
+    return;
+  }
+  if (auto reopened = overlayd::app::reopen_log_file(); !reopened)
+    spdlog::error("received SIGHUP; {} (still writing to the old file)",
+                  reopened.error_message());
+  else
+    spdlog::info("received SIGHUP; log file {} reopened", *options.log_file);
 }
 
 // Every thread started after this inherits the mask, so the signals reach
@@ -122,7 +129,11 @@ int main(int argc, char** argv) {
     std::printf("overlayd %s\n", OVERLAYD_VERSION);
     return 0;
   }
-  configure_logging(options->log_level);
+  if (auto logging = overlayd::app::configure_logging(options->log_level, options->log_file);
+      !logging) {
+    std::fprintf(stderr, "overlayd: %s\n", logging.error_message().c_str());
+    return 1;
+  }
   raise_descriptor_limit();
   sigset_t stop_signals = block_stop_signals();
 
@@ -131,6 +142,7 @@ int main(int argc, char** argv) {
   host.uapi_dir = options->uapi_dir;
   host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
   auto node = overlayd::node::start({options->data_dir, 0, options->offloads, std::move(host),
+                                     static_cast<unsigned>(options->mtu.value_or(0)),
                                      dns_settings_from(*options)});
   if (!node) {
     spdlog::error("cannot start: {}", node.error_message());
@@ -163,9 +175,8 @@ int main(int argc, char** argv) {
   sd_notifyf(0, "READY=1\nSTATUS=serving %s", options->socket_path.c_str());
 
   int signal_number = 0;
-  // Nothing is configured from files, so a reload has nothing to re-read.
   while (sigwait(&stop_signals, &signal_number) == 0 && signal_number == SIGHUP)
-    spdlog::info("received SIGHUP; nothing to reload, still serving");
+    reload(*options);
   if (signal_number == SIGUSR1)
     spdlog::info("shutdown request answered; exiting");
   else

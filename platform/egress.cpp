@@ -17,6 +17,8 @@
 #include <optional>
 #include <vector>
 
+#include "net/overlay_mtu.hpp"
+#include "platform/netlink.hpp"
 #include "platform/netlink_handles.hpp"
 
 namespace overlayd::platform {
@@ -185,6 +187,27 @@ net::ip_address wireguard_bind_address(const net::ip_address& overlay_ip) {
     return unspecified;
   }
   return found->address;
+}
+
+} // namespace overlayd::platform
+
+namespace overlayd::platform {
+
+unsigned derive_overlay_mtu(net::ip_address::family overlay_family) {
+  auto out = detect_physical_egress();
+  if (!out || out->interface.empty()) {
+    spdlog::info("overlay MTU {}: no egress link to derive it from", net::default_overlay_mtu);
+    return net::default_overlay_mtu;
+  }
+  auto underlay = link_mtu(out->interface);
+  if (!underlay) {
+    spdlog::warn("overlay MTU {}: {}", net::default_overlay_mtu, underlay.error_message());
+    return net::default_overlay_mtu;
+  }
+  unsigned mtu = net::overlay_mtu_for(*underlay, overlay_family);
+  spdlog::info("overlay MTU {}: egress {} has MTU {}, WireGuard takes up to {}", mtu,
+               out->interface, *underlay, net::wireguard_overhead);
+  return mtu;
 }
 
 } // namespace overlayd::platform

@@ -25,6 +25,11 @@ result<egress> detect_physical_egress();
 // family (nothing is sent), if any route leads out.
 std::optional<net::ip_address> kernel_source_toward_public(net::ip_address::family family);
 
+// The MTU for the overlay's devices and container veths: the egress
+// link's minus WireGuard's overhead (net/overlay_mtu.hpp); the default
+// 1420 when no egress link is found. Logs how it was chosen.
+unsigned derive_overlay_mtu(net::ip_address::family overlay_family);
+
 // Names overlayd, containers and tunnels use (lo wt wg zl- utun tun tap
 // docker br- veth nb): never the physical egress.
 bool is_virtual_interface(const std::string& name);

@@ -56,6 +56,13 @@ result<void> set_link_mtu(const std::string& name, unsigned mtu) {
     "set_link_mtu", name, [](rtnl_link* l, unsigned v) { rtnl_link_set_mtu(l, v); }, mtu);
 }
 
+result<unsigned> link_mtu(const std::string& name) {
+  auto link = rtnl::open_link("link_mtu", name, name);
+  if (!link)
+    return link.err();
+  return rtnl_link_get_mtu(link->get());
+}
+
 result<void> add_link_route(const std::string& name, const net::cidr& destination) {
   // Replacing leaves the same route as a create that tolerates EEXIST.
   return replace_route_via_dev(destination.network(), destination.prefix(), name, std::nullopt);

@@ -19,6 +19,7 @@ result<void> delete_link(const std::string& name);
 
 result<void> set_link_up(const std::string& name);
 result<void> set_link_mtu(const std::string& name, unsigned mtu);
+result<unsigned> link_mtu(const std::string& name);
 
 // A route to `destination` through the link, main table, scope link; an
 // existing identical route counts as added.

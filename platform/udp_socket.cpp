@@ -244,6 +244,18 @@ int udp_socket::send_batch(const datagram* batch, int count) noexcept {
         gso_.store(false, std::memory_order_relaxed);
         return send_batch(batch, count);
       }
+      const send_group& failed = groups[sent_groups];
+      if ((errno == EINVAL || errno == EMSGSIZE) && failed.count > 1) {
+        // Segments larger than the path MTU the kernel learned (an ICMP
+        // "fragmentation needed" from a router with a smaller link): GSO
+        // refuses them, so they go one by one and the kernel fragments
+        // each. No black hole; GSO stays on for paths that take it.
+        for (int i = failed.first; i < failed.first + failed.count; ++i)
+          if (send_one(batch[i]))
+            ++sent;
+        ++sent_groups;
+        continue;
+      }
       return sent > 0 ? sent : -1;
     }
     for (int g = sent_groups; g < sent_groups + n; ++g)
@@ -251,6 +263,18 @@ int udp_socket::send_batch(const datagram* batch, int count) noexcept {
     sent_groups += n;
   }
   return sent;
+}
+
+bool udp_socket::send_one(const datagram& d) noexcept {
+  while (true) {
+    ssize_t n = ::sendto(fd_.get(), d.data, d.length, 0,
+                         reinterpret_cast<const sockaddr*>(&d.peer.storage),
+                         sizeof d.peer.storage);
+    if (n >= 0)
+      return true;
+    if (errno != EINTR)
+      return false;
+  }
 }
 
 void udp_socket::shutdown_reads() noexcept {

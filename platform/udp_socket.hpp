@@ -87,6 +87,8 @@ public:
   void close() noexcept;
 
 private:
+  bool send_one(const datagram& d) noexcept; // no GSO; false when refused
+
   unique_fd fd_;
   std::uint16_t port_ = 0;
   std::atomic<bool> gso_{false}; // send runs to one peer as one UDP GSO message

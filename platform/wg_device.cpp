@@ -88,7 +88,7 @@ struct wg_device::impl {
   wg_device_options options;
   device_core core;
   tun_device tun;
-  uapi_server uapi;
+  std::unique_ptr<uapi_server> uapi;
 
   mutable std::mutex socket_lock;
   std::shared_ptr<udp_socket> socket;
@@ -229,15 +229,15 @@ struct wg_device::impl {
 
   // -- handshakes, timers, UAPI ----------------------------------------------------------
 
-  void run_control(wg_device& device) {
+  void run_control() {
     name_thread(options.interface, "ctl");
     std::vector<outgoing_datagram> out;
     auto next_tick = clock_type::now();
     while (!stopping.load()) {
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick
                                                                         - clock_type::now());
-      pollfd fds[3] = {{wake_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}, {uapi.fd(), POLLIN, 0}};
-      ::poll(fds, 3, wait.count() > 0 ? static_cast<int>(wait.count()) : 0);
+      pollfd fds[2] = {{wake_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+      ::poll(fds, 2, wait.count() > 0 ? static_cast<int>(wait.count()) : 0);
       if (stopping.load())
         break;
       bool woken = (fds[0].revents & POLLIN) != 0;
@@ -254,8 +254,6 @@ struct wg_device::impl {
       for (const auto& m : messages)
         core.handle_control(m.bytes.data(), m.bytes.size(), m.from, now, wall, out);
       send(out);
-      if ((fds[2].revents & POLLIN) != 0)
-        uapi.serve_one([&](const uapi_request& r) { return answer(device, r); });
       if (woken || clock_type::now() >= next_tick) {
         core.tick(clock_type::now(), std::chrono::system_clock::now(), out);
         send(out);
@@ -293,10 +291,6 @@ result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) 
   if (!sock)
     return sock.err();
   self->socket = std::make_shared<udp_socket>(std::move(*sock));
-  auto uapi = uapi_server::listen(o.uapi_directory, o.interface);
-  if (!uapi)
-    return uapi.err();
-  self->uapi = std::move(*uapi);
   self->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   self->stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   uapi_set_request initial;
@@ -307,16 +301,24 @@ result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) 
 
   std::unique_ptr<wg_device> device(new wg_device(std::move(self)));
   impl& d = *device->self_;
+  auto uapi = uapi_server::start(o.uapi_directory, o.interface,
+                                 [&d, dev = device.get()](const uapi_request& r) {
+                                   return d.answer(*dev, r);
+                                 });
+  if (!uapi)
+    return uapi.err();
+  d.uapi = std::move(*uapi);
   d.tun_reader = std::thread([&d] { d.run_tun_reader(); });
   d.udp_reader = std::thread([&d] { d.run_udp_reader(); });
-  d.control = std::thread([&d, dev = device.get()] { d.run_control(*dev); });
+  d.control = std::thread([&d] { d.run_control(); });
   spdlog::info("{}: WireGuard device up, UDP port {}, UAPI {}{}", d.options.interface,
-               d.socket->port(), d.uapi.path(), d.tun.offloads() ? "" : ", no offloads");
+               d.socket->port(), d.uapi->path(), d.tun.offloads() ? "" : ", no offloads");
   return device;
 }
 
 wg_device::~wg_device() {
   impl& d = *self_;
+  d.uapi.reset(); // no request reaches a device being torn down
   d.stopping.store(true);
   signal_event(d.stop_fd);
   d.current_socket()->shutdown_reads();
@@ -332,7 +334,11 @@ const std::string& wg_device::interface() const {
 }
 
 const std::string& wg_device::uapi_path() const {
-  return self_->uapi.path();
+  return self_->uapi->path();
+}
+
+unsigned wg_device::mtu() const {
+  return self_->options.mtu;
 }
 
 std::uint16_t wg_device::listen_port() const {

@@ -6,7 +6,8 @@
 //
 // Threads: a TUN reader (seal, sendmmsg with UDP GSO), a UDP reader
 // (recvmmsg with UDP GRO, open, coalesce, write to TUN) and a control
-// thread (handshakes, timers, the UAPI socket).
+// thread (handshakes, timers); the UAPI socket is served on a thread of
+// its own (platform/uapi_server.hpp), so a stalled `wg` never delays them.
 #pragma once
 
 #include <chrono>
@@ -47,6 +48,7 @@ public:
   const std::string& interface() const;
   const std::string& uapi_path() const;
   std::uint16_t listen_port() const;
+  unsigned mtu() const;
 
   // The same operations a UAPI set carries, applied as one change. A new
   // listen port is bound before anything changes (EADDRINUSE if taken).
