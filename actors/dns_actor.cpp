@@ -25,8 +25,9 @@ void collect_dns_metrics(net::metrics::registry& registry,
   });
 }
 
-std::string overlay_placeholder(std::uint16_t port) {
-  return "overlay:" + std::to_string(port);
+// The overlay listener before the global overlay is up (and after its teardown).
+dns_listener_state waiting_for_overlay(std::uint16_t port) {
+  return {"overlay:" + std::to_string(port), false, "waiting for the global overlay"};
 }
 
 } // namespace
@@ -79,12 +80,8 @@ dns_records::listener dns_records::open(const net::endpoint& at, bool overlay) {
 void dns_records::start_responder() {
   for (const auto& at : settings_.listen)
     listeners_.push_back(open(at, false));
-  if (settings_.overlay_port) {
-    listener waiting;
-    waiting.state.address = overlay_placeholder(*settings_.overlay_port);
-    waiting.state.error = "waiting for the global overlay";
-    overlay_listener_ = waiting;
-  }
+  if (settings_.overlay_port)
+    overlay_listener_ = listener{waiting_for_overlay(*settings_.overlay_port), std::nullopt};
   if (settings_.enabled() && settings_.upstreams.empty())
     spdlog::warn("dns: no upstream resolver: queries outside {} are refused",
                  settings_.zone.origin);
@@ -100,10 +97,7 @@ void dns_records::follow_overlay(const std::optional<net::ip_address>& node_ip) 
     spdlog::info("dns: stopped answering on {}", overlay_listener_->state.address);
   }
   if (!node_ip) {
-    listener waiting;
-    waiting.state.address = overlay_placeholder(*settings_.overlay_port);
-    waiting.state.error = "waiting for the global overlay";
-    overlay_listener_ = waiting;
+    overlay_listener_ = listener{waiting_for_overlay(*settings_.overlay_port), std::nullopt};
     return;
   }
   overlay_listener_ = open(net::endpoint{*node_ip, *settings_.overlay_port}, true);
