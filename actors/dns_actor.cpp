@@ -66,7 +66,7 @@ dns_records::listener dns_records::open(const net::endpoint& at, bool overlay) {
   auto bound = server_->listen(at, overlay);
   if (!bound) {
     l.state.error = bound.error_message();
-    spdlog::error("dns: cannot answer on {}: {}", l.state.address, l.state.error);
+    spdlog::error("dns: cannot answer: {}", l.state.error); // names the address
     return l;
   }
   l.bound = *bound;
