@@ -234,14 +234,40 @@ public:
 
   // -- DNS -------------------------------------------------------------------------------------
 
+  // Answered once the responder serves the change, so that the caller's
+  // next query sees it.
   reply operator()(msg::register_dns& r) {
-    self_->send(st_.dns, dns_register{r.name, r.ip});
-    return ok();
+    return change_records(dns_register{r.name, r.ip});
   }
 
   reply operator()(msg::unregister_dns& r) {
-    self_->send(st_.dns, dns_unregister{r.name});
-    return ok();
+    return change_records(dns_unregister{r.name});
+  }
+
+  // An overlayd extension (README): what `overlayctl dns` shows.
+  reply operator()(msg::overlayd_dns_status&) {
+    auto rp = self_->make_response_promise<msg::response>();
+    ask<dns_view>(self_, st_.dns, "dns", wait_for::quick, dns_view_request{},
+                  [rp](result<dns_view> v) mutable {
+                    if (!v) {
+                      rp.deliver(fail(v.error_message()));
+                      return;
+                    }
+                    msg::overlayd_dns_status_wire w;
+                    w.enabled = v->enabled;
+                    w.zone = v->zone;
+                    w.serial = v->serial;
+                    w.ttl = v->ttl;
+                    for (auto& [name, ip] : v->records)
+                      w.records.push_back({name, ip});
+                    for (auto& l : v->listeners)
+                      w.listeners.push_back(
+                        {l.address, l.serving,
+                         l.error.empty() ? std::nullopt : std::optional<std::string>(l.error)});
+                    w.upstreams = v->upstreams;
+                    rp.deliver(msg::response{std::move(w)});
+                  });
+    return rp;
   }
 
   reply operator()(msg::write_scoped_resolver&) {
@@ -313,6 +339,16 @@ private:
       ask<done_reply>(self, self->state.attachments, "attachments", wait_for::host,
                       forget_attachments{}, [rp](const done_reply&) mutable { rp.deliver(ok()); });
     });
+    return rp;
+  }
+
+  template <class Change>
+  reply change_records(Change change) {
+    auto rp = self_->make_response_promise<msg::response>();
+    ask<bool>(self_, st_.dns, "dns", wait_for::quick, std::move(change),
+              [rp](result<bool> done) mutable {
+                rp.deliver(done ? ok() : fail(done.error_message()));
+              });
     return rp;
   }
 
@@ -455,6 +491,7 @@ std::optional<resources> resources_of(const msg::request& request,
                     || std::is_same_v<T, msg::nat_tick> || std::is_same_v<T, msg::release_ip>
                     || std::is_same_v<T, msg::register_dns>
                     || std::is_same_v<T, msg::unregister_dns>
+                    || std::is_same_v<T, msg::overlayd_dns_status>
                     || std::is_same_v<T, msg::write_scoped_resolver>
                     || std::is_same_v<T, msg::remove_scoped_resolver>)
         return std::nullopt;

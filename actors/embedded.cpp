@@ -30,7 +30,7 @@ embedded_daemon::~embedded_daemon() = default;
 
 result<std::unique_ptr<embedded_daemon>> embedded_daemon::start(embedded_options options) {
   auto started = node::start({std::move(options.data_dir), options.worker_threads,
-                              options.offloads, std::move(options.host)});
+                              options.offloads, std::move(options.host), 0, {}});
   if (!started)
     return started.err();
   auto self = std::make_unique<impl>();

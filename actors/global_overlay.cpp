@@ -49,6 +49,7 @@ void bring_up_global_overlay(coordinator_actor::stateful_pointer<coordinator_sta
     self->link_to(*st.global_transport);
     st.global_interface = name;
     tell_nat(self, nat_use_device{device});
+    caf::anon_send(st.dns, dns_overlay_address{*st.node_ip});
     // Allow and masquerade rules, unmanaged drop-ins (the bridge manager's).
     caf::anon_send(st.bridges, secure_overlay{st.cluster_cidr, name});
     spdlog::info("global overlay {} up: {} port {}, public key {}", name,
@@ -66,6 +67,7 @@ void take_down_global_overlay(coordinator_actor::stateful_pointer<coordinator_st
     spdlog::info("global overlay {} down", st.global_interface.value_or("?"));
   }
   tell_nat(self, nat_use_device{nullptr});
+  caf::anon_send(st.dns, dns_overlay_address{std::nullopt});
   st.global_transport.reset();
   st.global_interface.reset();
   st.transport_public_key.reset();

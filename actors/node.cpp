@@ -117,7 +117,8 @@ result<std::unique_ptr<node>> node::start(node_options options) {
   ipam_cfg.metrics = board_of(*self->metrics);
   // Detached: it writes (and fsyncs) the state file.
   self->ipam = self->system->spawn<caf::detached>(overlayd::ipam, std::move(ipam_cfg));
-  self->dns = self->system->spawn<dns_records>();
+  // Detached: closing a listener waits (briefly) for the responder's thread.
+  self->dns = self->system->spawn<dns_records, caf::detached>(options.dns, self->metrics);
   // Detached: its netlink work and namespace threads block.
   self->bridges = self->system->spawn<caf::detached>(overlayd::bridge_manager, options.host,
                                                      options.data_dir + "/bridges.json");

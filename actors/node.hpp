@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/coordinator_actor.hpp"
+#include "actors/dns_actor.hpp"
 #include "actors/host_access.hpp"
 #include "net/base/result.hpp"
 #include "net/metrics/registry.hpp"
@@ -23,6 +24,7 @@ struct node_options {
   bool offloads = true;        // WireGuard devices with TUN offloads and UDP GSO/GRO
   host_access host;            // the real host unless told otherwise
   unsigned mtu = 0;            // of the WireGuard devices; 0: derived from the underlay
+  dns_settings dns;            // the DNS responder (off unless it has a listen address)
 };
 
 class node {

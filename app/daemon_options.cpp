@@ -6,6 +6,7 @@
 
 #include "net/base/decimal.hpp"
 #include "net/base/endpoint.hpp"
+#include "net/dns/upstreams.hpp"
 #include "net/paths.hpp"
 
 namespace overlayd::app {
@@ -41,6 +42,7 @@ std::optional<number_slot> number_flag(daemon_options& out, const std::string& a
     {"--max-document-values", &out.max_document_values, 16, 1u << 24},
     {"--max-document-depth", &out.max_document_depth, 4, 128},
     {"--mtu", &out.mtu, 576, 65455},
+    {"--dns-ttl", &out.dns_ttl, 0, 0x7fffffff},
   };
   auto name = arg.substr(0, arg.find('='));
   for (const auto& slot : slots)
@@ -83,6 +85,17 @@ const char* daemon_usage() {
          "                     default: the egress link's MTU minus 80, 1420 without one)\n"
          "  --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
          "                     (off by default; give 0.0.0.0 only if you mean it)\n"
+         "\n"
+         "the DNS responder for the names of register_dns (off unless --dns-listen is given):\n"
+         "  --dns-listen ADDR:PORT  answer on UDP and TCP at ADDR:PORT (repeatable);\n"
+         "                     overlay:PORT is the node overlay IP, from global overlay\n"
+         "                     setup to teardown\n"
+         "  --dns-zone ZONE    the zone answered authoritatively (default overlay.local.)\n"
+         "  --dns-ttl SECS     TTL of the answers (default 300)\n"
+         "  --dns-upstream IP[:PORT]  where other names are forwarded (repeatable; default:\n"
+         "                     the nameservers of --dns-resolv-conf minus loopback; none:\n"
+         "                     other names are REFUSED)\n"
+         "  --dns-resolv-conf PATH  (default /etc/resolv.conf)\n"
          "\n"
          "limits on what clients of the socket may make the daemon hold:\n"
          "  --max-connections N         open connections (default 1024; fewer when the\n"
@@ -154,6 +167,38 @@ std::optional<daemon_options> parse_daemon_options(const std::vector<std::string
         return std::nullopt;
       }
       out.metrics_listen = *v;
+    } else if (auto v = value_of("--dns-listen")) {
+      const std::string overlay = "overlay:";
+      if (v->rfind(overlay, 0) == 0) {
+        auto port = parse_decimal(v->substr(overlay.size()), 65535);
+        if (!port || *port == 0) {
+          error = "--dns-listen overlay:PORT needs a port from 1 to 65535, not '" + *v + "'";
+          return std::nullopt;
+        }
+        out.dns_overlay_port = static_cast<std::uint16_t>(*port);
+      } else if (auto at = net::parse_endpoint(*v)) {
+        out.dns_listen.push_back(*at);
+      } else {
+        error = "--dns-listen needs ADDR:PORT or overlay:PORT (e.g. 127.0.0.1:5353), not '"
+                + *v + "'";
+        return std::nullopt;
+      }
+    } else if (auto v = value_of("--dns-upstream")) {
+      auto at = net::dns::parse_upstream(*v);
+      if (!at) {
+        error = "--dns-upstream needs IP or IP:PORT (e.g. 192.0.2.53), not '" + *v + "'";
+        return std::nullopt;
+      }
+      out.dns_upstreams.push_back(*at);
+    } else if (auto v = value_of("--dns-zone")) {
+      if (v->empty() || v->size() > 253 || v->find_first_of(" \t\n/\\") != std::string::npos
+          || v->find("..") != std::string::npos || (*v)[0] == '.') {
+        error = "--dns-zone needs a domain name (e.g. overlay.local.), not '" + *v + "'";
+        return std::nullopt;
+      }
+      out.dns_zone = v->back() == '.' ? *v : *v + ".";
+    } else if (auto v = value_of("--dns-resolv-conf")) {
+      out.dns_resolv_conf = *v;
     } else if (auto v = value_of("--log-level")) {
       static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
       bool known = false;

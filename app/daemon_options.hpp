@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "net/base/endpoint.hpp"
+
 namespace overlayd::app {
 
 struct daemon_options {
@@ -29,6 +31,13 @@ struct daemon_options {
   std::optional<std::uint64_t> max_document_depth;
   // --metrics-listen ADDR:PORT: Prometheus /metrics over HTTP (off unless given).
   std::optional<std::string> metrics_listen;
+  // The DNS responder (README "DNS"): off unless a listen address is given.
+  std::vector<net::endpoint> dns_listen;          // --dns-listen ADDR:PORT
+  std::optional<std::uint16_t> dns_overlay_port;  // --dns-listen overlay:PORT
+  std::string dns_zone = "overlay.local.";
+  std::optional<std::uint64_t> dns_ttl;           // default 300
+  std::vector<net::endpoint> dns_upstreams;       // --dns-upstream, repeatable
+  std::string dns_resolv_conf = "/etc/resolv.conf"; // the upstreams when none is given
   bool show_help = false;
   bool show_version = false;
 };

@@ -13,6 +13,7 @@
 
 #include "app/client_connection.hpp"
 #include "app/daemon_options.hpp"
+#include "app/dns_resolve.hpp"
 #include "app/metrics_scrape.hpp"
 #include "app/overlayctl_views.hpp"
 #include "overlayd_version.hpp"
@@ -39,6 +40,11 @@ const char* usage =
   "  metrics --metrics ADDR:PORT [--raw]\n"
   "                        a summary of the counters the daemon serves with\n"
   "                        --metrics-listen (--raw: the exposition text)\n"
+  "  dns [--json]          the DNS responder: zone, listeners (and why one does not\n"
+  "                        serve), upstreams, records (an overlayd extension op)\n"
+  "  dns resolve NAME [TYPE]  ask the responder for NAME (A, or PTR for an address;\n"
+  "                        without a trailing dot the zone is appended; exit 1\n"
+  "                        unless the answer is NOERROR)\n"
   "  call '<request>'      send one request written as JSON, e.g. '{\"op\":\"status\"}',\n"
   "                        and print the response as JSON\n"
   "\n"
@@ -135,6 +141,45 @@ int show_metrics(const std::vector<std::string>& rest) {
   return 0;
 }
 
+// `dns`: the responder's state; `dns resolve NAME [TYPE]`: a query through
+// its first serving listener.
+int show_dns(const session& s, const std::vector<std::string>& rest) {
+  bool as_json = rest.size() == 1 && rest[0] == "--json";
+  bool resolve = !rest.empty() && rest[0] == "resolve";
+  if (!rest.empty() && !as_json && !(resolve && (rest.size() == 2 || rest.size() == 3)))
+    return fail(bad_usage, "usage: dns [--json] | dns resolve NAME [TYPE]");
+  int code = 0;
+  auto r = s.ask(msg::overlayd_dns_status{}, code);
+  if (!r)
+    return code;
+  if (as_json) {
+    std::printf("%s\n", msg::response_to_json(*r).c_str());
+    return 0;
+  }
+  const auto* status = std::get_if<msg::overlayd_dns_status_wire>(&*r);
+  if (status == nullptr)
+    return fail(answered_error, "the daemon does not know overlayd_dns_status");
+  if (!resolve) {
+    std::fputs(app::show_dns(*status).c_str(), stdout);
+    return 0;
+  }
+  for (const auto& l : status->listeners) {
+    auto at = l.serving ? overlayd::net::parse_endpoint(l.address) : std::nullopt;
+    if (!at)
+      continue;
+    auto answer = app::resolve_through(app::reachable(*at), rest[1],
+                                       rest.size() == 3 ? rest[2] : "", status->zone);
+    if (!answer)
+      return fail(answer.code() == overlayd::error_code::invalid_argument ? bad_usage
+                                                                          : unreachable,
+                  answer.error_message());
+    std::printf("%s (from %s)\n%s%s", answer->rcode.c_str(), l.address.c_str(),
+                answer->answer.c_str(), answer->authority.c_str());
+    return answer->rcode == "NOERROR" ? 0 : answered_error;
+  }
+  return fail(unreachable, "the DNS responder serves on no address (see overlayctl dns)");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -174,13 +219,16 @@ int main(int argc, char** argv) {
   const std::string command = args[i];
   std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
   bool as_json = rest.size() == 1 && rest[0] == "--json";
-  if (!rest.empty() && !as_json && command != "call" && command != "metrics")
+  if (!rest.empty() && !as_json && command != "call" && command != "metrics"
+      && command != "dns")
     return fail(bad_usage, command + ": unknown argument '" + rest[0] + "'");
 
   if (command == "status" || command == "peers" || command == "services")
     return show_snapshot(s, command, as_json);
   if (command == "metrics")
     return show_metrics(rest);
+  if (command == "dns")
+    return show_dns(s, rest);
   if (command == "nat" || command == "call") {
     msg::request request = msg::nat_status{};
     if (command == "call") {

@@ -118,4 +118,23 @@ std::string show_nat(const msg::nat_status_wire& s) {
   return out.str();
 }
 
+std::string show_dns(const msg::overlayd_dns_status_wire& s) {
+  if (!s.enabled)
+    return "dns: off (start overlayd with --dns-listen ADDR:PORT)\n";
+  std::string out = "zone " + s.zone + " serial " + std::to_string(s.serial) + " ttl "
+                    + std::to_string(s.ttl) + "\n";
+  out += "listeners:\n";
+  for (const auto& l : s.listeners)
+    out += "  " + l.address + (l.serving ? "  serving" : "  not serving: " + l.error.value_or("?"))
+           + "\n";
+  out += "upstreams:" + std::string(s.upstreams.empty() ? " none (other names are refused)" : "")
+         + "\n";
+  for (const auto& u : s.upstreams)
+    out += "  " + u + "\n";
+  out += "records (" + std::to_string(s.records.size()) + "):\n";
+  for (const auto& r : s.records)
+    out += "  " + r.name + "  " + r.ip.to_string() + "\n";
+  return out;
+}
+
 } // namespace overlayd::app

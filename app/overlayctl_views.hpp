@@ -24,5 +24,6 @@ std::string show_peers(const msg::status_snapshot& s, const peer_extras& extras,
                        std::int64_t now_unix);
 std::string show_services(const msg::status_snapshot& s);
 std::string show_nat(const msg::nat_status_wire& s);
+std::string show_dns(const msg::overlayd_dns_status_wire& s);
 
 } // namespace overlayd::app

@@ -11,11 +11,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "actors/node.hpp"
 #include "actors/socket_service.hpp"
 #include "app/daemon_options.hpp"
 #include "app/logging.hpp"
+#include "net/dns/upstreams.hpp"
 #include "platform/metrics_http_server.hpp"
 #include "overlayd_version.hpp"
 
@@ -83,6 +86,31 @@ overlayd::socket_options socket_options_from(const overlayd::app::daemon_options
   return out;
 }
 
+// The responder's settings; without --dns-upstream the upstreams are the
+// resolv.conf's nameservers that are not this host (mechanics.md 7.13).
+overlayd::dns_settings dns_settings_from(const overlayd::app::daemon_options& o) {
+  overlayd::dns_settings out;
+  out.listen = o.dns_listen;
+  out.overlay_port = o.dns_overlay_port;
+  out.zone.origin = o.dns_zone;
+  if (o.dns_ttl)
+    out.zone.ttl = static_cast<std::uint32_t>(*o.dns_ttl);
+  out.upstreams = o.dns_upstreams;
+  if (!out.enabled() || !out.upstreams.empty())
+    return out;
+  std::ifstream file(o.dns_resolv_conf);
+  if (!file) {
+    spdlog::warn("dns: cannot read {}: no upstream resolver", o.dns_resolv_conf);
+    return out;
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  out.upstreams = overlayd::net::dns::upstreams_from_resolv_conf(text.str());
+  for (const auto& u : out.upstreams)
+    spdlog::info("dns: upstream {} (from {})", u.to_string(), o.dns_resolv_conf);
+  return out;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -114,7 +142,8 @@ int main(int argc, char** argv) {
   host.uapi_dir = options->uapi_dir;
   host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
   auto node = overlayd::node::start({options->data_dir, 0, options->offloads, std::move(host),
-                                        static_cast<unsigned>(options->mtu.value_or(0))});
+                                     static_cast<unsigned>(options->mtu.value_or(0)),
+                                     dns_settings_from(*options)});
   if (!node) {
     spdlog::error("cannot start: {}", node.error_message());
     return 1;

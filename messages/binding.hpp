@@ -277,6 +277,8 @@ template <class F>
 void fields(F&, nat_status&) {}
 template <class F>
 void fields(F&, shutdown&) {}
+template <class F>
+void fields(F&, overlayd_dns_status&) {}
 
 // -- responses ----------------------------------------------------------------
 
@@ -349,6 +351,30 @@ void fields(F& f, nat_status_wire& x) {
 template <class F>
 void fields(F& f, error_result& x) {
   f.required("message", x.message);
+}
+
+template <class F>
+void fields(F& f, dns_record_wire& x) {
+  f.required("name", x.name);
+  f.required("ip", x.ip);
+}
+
+template <class F>
+void fields(F& f, dns_listener_wire& x) {
+  f.required("address", x.address);
+  f.required("serving", x.serving);
+  f.optional("error", x.error);
+}
+
+template <class F>
+void fields(F& f, overlayd_dns_status_wire& x) {
+  f.required("enabled", x.enabled);
+  f.required("zone", x.zone);
+  f.required("serial", x.serial);
+  f.required("ttl", x.ttl);
+  f.required("records", x.records);
+  f.required("listeners", x.listeners);
+  f.required("upstreams", x.upstreams);
 }
 
 // -- events -------------------------------------------------------------------

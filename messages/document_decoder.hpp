@@ -158,6 +158,8 @@ private:
   static std::string expected_tags() {
     if constexpr (I == std::variant_size_v<Variant>) {
       return {};
+    } else if constexpr (is_extension<std::variant_alternative_t<I, Variant>>::value) {
+      return expected_tags<Variant, I + 1>(); // the contract's error text stays the original's
     } else {
       std::string head = std::string("`") + std::variant_alternative_t<I, Variant>::tag + "`";
       std::string tail = expected_tags<Variant, I + 1>();

@@ -2,6 +2,7 @@
 // Each struct's `tag` is its wire name.
 #pragma once
 
+#include <type_traits>
 #include <variant>
 
 #include "messages/nested_types.hpp"
@@ -143,13 +144,32 @@ struct shutdown {
   static constexpr const char* tag = "shutdown";
 };
 
-// Declaration order of the Rust enum (used in "expected one of" errors).
+// -- overlayd extensions ------------------------------------------------------
+// Ops the original does not have (README "Extensions of the contract"):
+// named overlayd_*, after every op of the contract, and left out of the
+// contract's "expected one of" error so that its text stays the original's.
+
+// The DNS responder's records, listeners and upstreams (overlayctl dns).
+struct overlayd_dns_status {
+  static constexpr const char* tag = "overlayd_dns_status";
+  static constexpr bool extension = true;
+};
+
+// Declaration order of the Rust enum (used in "expected one of" errors),
+// then the extensions.
 using request = std::variant<
   set_local_node_id, set_local_wg_pubkey, setup_global_overlay, teardown_global_overlay,
   setup_service_overlay, teardown_service_overlay, allocate_ip, release_ip,
   attach_container, detach_container, add_peer, remove_peer, add_allowed_ip,
   remove_allowed_ip, register_dns, unregister_dns, write_scoped_resolver,
-  remove_scoped_resolver, prune_orphan_bridges, status, nat_tick, nat_status, shutdown>;
+  remove_scoped_resolver, prune_orphan_bridges, status, nat_tick, nat_status, shutdown,
+  overlayd_dns_status>;
+
+// Alternatives that are overlayd extensions, not the contract's.
+template <class T, class = void>
+struct is_extension : std::false_type {};
+template <class T>
+struct is_extension<T, std::void_t<decltype(T::extension)>> : std::bool_constant<T::extension> {};
 
 // The wire name of a request ("status", "add_peer", ...).
 const char* op_name(const request& r) noexcept;

@@ -80,9 +80,32 @@ struct error_result {
   std::string message;
 };
 
+// The answer to overlayd_dns_status (an overlayd extension).
+struct dns_record_wire {
+  std::string name;
+  ip_address ip;
+};
+struct dns_listener_wire {
+  std::string address;
+  bool serving = false;
+  std::optional<std::string> error;
+};
+struct overlayd_dns_status_wire {
+  static constexpr const char* tag = "overlayd_dns_status";
+  static constexpr bool extension = true;
+  bool enabled = false;
+  std::string zone;
+  std::uint32_t serial = 0;
+  std::uint32_t ttl = 0;
+  std::vector<dns_record_wire> records;
+  std::vector<dns_listener_wire> listeners;
+  std::vector<std::string> upstreams;
+};
+
 using response = std::variant<ok_result, ip_result, attach_result, guest_overlay_config,
                               bridge_name, status_snapshot, service_overlay_info,
-                              pruned_bridges, nat_status_wire, error_result>;
+                              pruned_bridges, nat_status_wire, error_result,
+                              overlayd_dns_status_wire>;
 
 inline bool is_error(const response& r) noexcept {
   return std::holds_alternative<error_result>(r);

@@ -8,12 +8,16 @@ packages=(
   g++ cmake make pkg-config
   libcaf-dev libuv1-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
   libsodium-dev libssl-dev libmsgpack-cxx-dev libspdlog-dev catch2 libsystemd-dev
+  # the DNS responder parses and builds messages with ldns
+  libldns-dev
   # the unit check (systemd-analyze verify)
   systemd
   # test peers and host tools
   iproute2 iputils-ping iptables nftables wireguard-go wireguard-tools iperf3 coturn procps
   # the metrics test parses /metrics with Prometheus' own parser
   python3 python3-prometheus-client curl
+  # the DNS tests and benchmark: real clients, a comparison server
+  bind9-dnsutils dnsperf dnsmasq-base
 )
 
 missing=()

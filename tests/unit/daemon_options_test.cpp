@@ -53,3 +53,35 @@ TEST_CASE("daemon options: the socket's limits take numbers in range", "[options
   CHECK_FALSE(parse_daemon_options({"--write-stall-timeout"}, error));
   CHECK(error == "--write-stall-timeout needs a value");
 }
+
+TEST_CASE("daemon options: the DNS responder is off unless a listen address is given",
+          "[options][dns]") {
+  auto none = parsed({"--data-dir", "/srv/zl"});
+  CHECK(none.dns_listen.empty());
+  CHECK_FALSE(none.dns_overlay_port);
+  CHECK(none.dns_zone == "overlay.local.");
+  CHECK_FALSE(none.dns_ttl);
+  CHECK(none.dns_resolv_conf == "/etc/resolv.conf");
+
+  auto o = parsed({"--dns-listen", "127.0.0.1:5353", "--dns-listen=[::1]:53", "--dns-listen",
+                   "overlay:15353", "--dns-zone", "corp.internal", "--dns-ttl", "60",
+                   "--dns-upstream", "192.0.2.1", "--dns-upstream", "[fd00::1]:5300",
+                   "--dns-resolv-conf", "/tmp/resolv.conf"});
+  REQUIRE(o.dns_listen.size() == 2);
+  CHECK(o.dns_listen[0].to_string() == "127.0.0.1:5353");
+  CHECK(o.dns_listen[1].to_string() == "[::1]:53");
+  CHECK(o.dns_overlay_port == 15353);
+  CHECK(o.dns_zone == "corp.internal.");
+  CHECK(o.dns_ttl == 60u);
+  REQUIRE(o.dns_upstreams.size() == 2);
+  CHECK(o.dns_upstreams[0].to_string() == "192.0.2.1:53");
+  CHECK(o.dns_upstreams[1].to_string() == "[fd00::1]:5300");
+  CHECK(o.dns_resolv_conf == "/tmp/resolv.conf");
+
+  std::string error;
+  CHECK_FALSE(parse_daemon_options({"--dns-listen", "localhost:53"}, error));
+  CHECK(error.find("--dns-listen needs ADDR:PORT or overlay:PORT") == 0);
+  CHECK_FALSE(parse_daemon_options({"--dns-listen", "overlay:0"}, error));
+  CHECK_FALSE(parse_daemon_options({"--dns-upstream", "dns.example"}, error));
+  CHECK_FALSE(parse_daemon_options({"--dns-zone", "a..b"}, error));
+}
