@@ -14,6 +14,9 @@ packages=(
   iproute2 iputils-ping iptables nftables wireguard-go wireguard-tools iperf3 coturn procps
   # the metrics test parses /metrics with Prometheus' own parser
   python3 python3-prometheus-client curl
+  # the fuzz build (tools/fuzz.sh): clang, and libFuzzer with the clang
+  # sanitizer runtimes
+  clang libclang-rt-dev
 )
 
 missing=()
