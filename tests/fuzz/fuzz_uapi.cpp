@@ -59,7 +59,7 @@ std::string format_set(const uapi_set_request& r) {
     if (p.replace_allowed_ips)
       line("replace_allowed_ips", "true");
     for (const auto& prefix : p.allowed_ips)
-      line("allowed_ip", prefix.to_string());
+      line("allowed_ip", prefix.to_address_string()); // as written: host bits stay
   }
   return out;
 }
