@@ -18,6 +18,9 @@ packages=(
   python3 python3-prometheus-client curl
   # the DNS tests and benchmark: real clients, a comparison server
   bind9-dnsutils dnsperf dnsmasq-base
+  # the fuzz build (tools/fuzz.sh): clang, and libFuzzer with the clang
+  # sanitizer runtimes
+  clang libclang-rt-dev
 )
 
 missing=()
