@@ -15,7 +15,7 @@ build_dir="$root/build-fuzz"
 seconds="${1:-60}"
 shift || true
 all_targets=(fuzz_frame_reader fuzz_json fuzz_msgpack fuzz_uapi fuzz_wg_device fuzz_stun
-             fuzz_relay)
+             fuzz_relay fuzz_dns)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 
