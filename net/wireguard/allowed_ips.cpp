@@ -95,12 +95,21 @@ std::optional<peer_id> allowed_ips::find(std::uint32_t index, key128 addr) const
   return best;
 }
 
+std::optional<peer_id> allowed_ips::lookup_key(bool v4, key128 addr) const noexcept {
+  if (!index_.usable(v4))
+    return find(v4 ? root_v4_ : root_v6_, addr);
+  const std::uint32_t index = index_.longest(v4, addr.hi, addr.lo);
+  if (index == prefix_index::none)
+    return std::nullopt;
+  return nodes_[index].peer;
+}
+
 std::optional<peer_id> allowed_ips::lookup_v4(const std::uint8_t* addr) const noexcept {
-  return find(root_v4_, load_v4(addr));
+  return lookup_key(true, load_v4(addr));
 }
 
 std::optional<peer_id> allowed_ips::lookup_v6(const std::uint8_t* addr) const noexcept {
-  return find(root_v6_, load_v6(addr));
+  return lookup_key(false, load_v6(addr));
 }
 
 std::uint32_t allowed_ips::find_exact(std::uint32_t index, key128 key, unsigned bits) const noexcept {
@@ -197,6 +206,7 @@ void allowed_ips::set_owner(std::uint32_t index, peer_id peer) {
     unlink_peer(index);
   } else {
     ++entries_;
+    index_.add(links_[index].v4, n.key.hi, n.key.lo, n.bits, index);
   }
   link_peer(index, peer);
 }
@@ -263,9 +273,10 @@ bool allowed_ips::insert(const cidr& prefix, peer_id peer) {
 }
 
 void allowed_ips::erase_entry(std::uint32_t index) {
+  const bool v4 = links_[index].v4;
+  index_.remove(v4, nodes_[index].key.hi, nodes_[index].key.lo, nodes_[index].bits);
   unlink_peer(index);
   --entries_;
-  const bool v4 = links_[index].v4;
   // Drop nodes that no longer store or branch: a childless one goes (and
   // its parent is looked at again), a one-child one is spliced out.
   while (index != npos && !nodes_[index].has_peer) {
@@ -310,6 +321,7 @@ void allowed_ips::clear() {
   peers_.clear();
   root_v4_ = root_v6_ = npos;
   entries_ = 0;
+  index_.clear();
 }
 
 std::vector<cidr> allowed_ips::entries_of(peer_id peer) const {

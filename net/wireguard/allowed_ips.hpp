@@ -7,7 +7,10 @@
 // holds a masked prefix and exists only where a stored prefix sits or two
 // branches part (fewer than two nodes per prefix), so a lookup walks only
 // those. Nodes live in one vector and link by index; a lookup neither
-// allocates nor locks (the device swaps or guards the table itself).
+// allocates nor locks (the device swaps or guards the table itself). The
+// stored prefixes are also kept per length in hash tables
+// (prefix_index.hpp): while a family has few distinct lengths, lookups
+// probe those instead of walking the trie, and stay flat as peers grow.
 //
 // Peers are opaque 32-bit handles chosen by the device.
 #pragma once
@@ -20,6 +23,7 @@
 
 #include "net/base/cidr.hpp"
 #include "net/base/ip_address.hpp"
+#include "net/wireguard/prefix_index.hpp"
 
 namespace overlayd::net::wg {
 
@@ -100,6 +104,7 @@ private:
   static key128 key_of(const cidr& prefix) noexcept;
 
   std::optional<peer_id> find(std::uint32_t root, key128 addr) const noexcept;
+  std::optional<peer_id> lookup_key(bool v4, key128 addr) const noexcept;
   std::uint32_t find_exact(std::uint32_t root, key128 key, unsigned bits) const noexcept;
   std::uint32_t& root_of(bool v4) noexcept { return v4 ? root_v4_ : root_v6_; }
 
@@ -115,6 +120,7 @@ private:
   std::vector<links> links_; // same index as nodes_
   std::vector<std::uint32_t> free_;
   std::unordered_map<peer_id, peer_list> peers_;
+  prefix_index index_;
   std::uint32_t root_v4_ = npos;
   std::uint32_t root_v6_ = npos;
   std::size_t entries_ = 0;

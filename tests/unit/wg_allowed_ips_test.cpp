@@ -123,7 +123,9 @@ ip_address random_inside(std::mt19937_64& rng, const cidr& c) {
   return ip_address::v6(bytes);
 }
 
-void random_against_reference(bool v4, std::uint64_t seed) {
+// `lengths` empty: every prefix length; else only those (few enough for
+// the per-length hash index to answer lookups instead of the trie).
+void random_against_reference(bool v4, std::uint64_t seed, std::vector<unsigned> lengths = {}) {
   std::mt19937_64 rng(seed);
   const unsigned max_bits = v4 ? 32 : 128;
   // A few base addresses so that prefixes nest and overlap a lot.
@@ -132,7 +134,8 @@ void random_against_reference(bool v4, std::uint64_t seed) {
     bases.push_back(random_address(rng, v4));
   auto random_prefix = [&] {
     const ip_address& base = bases[rng() % bases.size()];
-    unsigned bits = static_cast<unsigned>(rng() % (max_bits + 1));
+    unsigned bits = lengths.empty() ? static_cast<unsigned>(rng() % (max_bits + 1))
+                                    : lengths[rng() % lengths.size()];
     // Flip one bit now and then so that branches part at many depths.
     cidr c{base, bits};
     if (rng() % 2)
@@ -314,4 +317,10 @@ TEST_CASE("allowed ips: remove_peer drops all of its entries", "[wireguard]") {
 TEST_CASE("allowed ips: random operations against a brute-force table", "[wireguard]") {
   SECTION("IPv4") { random_against_reference(true, 0x1a11'0bed'1234ULL); }
   SECTION("IPv6") { random_against_reference(false, 0x1a11'0bed'5678ULL); }
+  SECTION("IPv4, few lengths: the hash index answers") {
+    random_against_reference(true, 0x1a11'0bed'9abcULL, {0, 8, 16, 24, 26, 32});
+  }
+  SECTION("IPv6, few lengths: the hash index answers") {
+    random_against_reference(false, 0x1a11'0bed'def0ULL, {0, 48, 64, 96, 120, 128});
+  }
 }
