@@ -86,7 +86,7 @@ bool openssl_open(const key32& key, const std::uint8_t* nonce, std::uint8_t* dat
     && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, tag_size, expected) == 1
     && EVP_DecryptUpdate(ctx, data, &out, data, int_length(len)) == 1
     && EVP_DecryptFinal_ex(ctx, data + len, &out) == 1;
-  if (!authentic)
+  if (!authentic && len > 0) // an empty message may come with no buffer at all
     std::memset(data, 0, len);
   return authentic;
 }
