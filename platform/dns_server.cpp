@@ -398,7 +398,8 @@ struct dns_server::impl {
 
   // -- listeners ----------------------------------------------------------------------
 
-  void close_listener(const net::endpoint& at) {
+  // By value: callers pass a map's own key, which the first erase frees.
+  void close_listener(net::endpoint at) {
     if (auto it = udp.find(at); it != udp.end()) {
       udp_listener* l = it->second;
       udp.erase(it);
