@@ -75,16 +75,20 @@ void introduce(mesh_node& to, const mesh_node& other) {
                                          msg::global_scope{}})));
 }
 
-// The containers `from` cannot ping (each at most a few tries).
+// The containers `from` cannot ping.
 std::vector<std::string> unreachable_from(const mesh_node& from,
                                           const std::vector<std::unique_ptr<mesh_node>>& all) {
   std::string targets;
   for (const auto& n : all)
     if (n.get() != &from)
       targets += " " + n->guest_ip.to_string();
-  auto failed = from.guest.ns.output_of("for ip in" + targets
-                                        + "; do ping -c 3 -i 0.2 -W 1 -q $ip >/dev/null 2>&1"
-                                          " || echo $ip; done");
+  // Up to ten tries each: a first handshake lost under load is retried by
+  // WireGuard after 5 s (REKEY_TIMEOUT), so one short ping may come too early.
+  auto failed = from.guest.ns.output_of(
+    "for ip in" + targets
+    + "; do ok=0; for try in 1 2 3 4 5 6 7 8 9 10; do"
+      " ping -c 1 -W 1 -q $ip >/dev/null 2>&1 && { ok=1; break; }; done;"
+      " [ $ok = 1 ] || echo $ip; done");
   std::vector<std::string> out;
   for (std::size_t at = 0; at < failed.size();) {
     auto end = failed.find('\n', at);
