@@ -30,7 +30,7 @@ namespace overlayd::platform {
 struct wg_device_options {
   std::string interface;      // at most 15 bytes
   std::string uapi_directory; // <dir>/<interface>.sock is created
-  unsigned mtu = 1420;
+  unsigned mtu = net::default_overlay_mtu;
   net::ip_address listen_address; // unspecified: every address
   net::wg::timing timing;
   // TUN checksum and TCP segmentation offloads, UDP GSO and GRO (each used

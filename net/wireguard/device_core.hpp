@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "net/base/endpoint.hpp"
+#include "net/overlay_mtu.hpp"
 #include "net/wireguard/allowed_ips.hpp"
 #include "net/wireguard/cookie.hpp"
 #include "net/wireguard/handshake.hpp"
@@ -104,7 +105,7 @@ struct drop_counters {
 
 class device_core {
 public:
-  explicit device_core(timing t = {}, std::size_t mtu = 1420);
+  explicit device_core(timing t = {}, std::size_t mtu = default_overlay_mtu);
   ~device_core();
   device_core(const device_core&) = delete;
   device_core& operator=(const device_core&) = delete;
