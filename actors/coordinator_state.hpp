@@ -40,6 +40,7 @@ struct transport_options {
   bool offloads = true;   // TUN offloads and UDP GSO/GRO
   // Where each device's counters are reported (null: nowhere).
   std::shared_ptr<net::metrics::registry> metrics;
+  unsigned crypto_threads = 0; // sealing, and as many opening, per device; 0: the default
 
   // The options of a device called `interface`.
   platform::wg_device_options device(const std::string& interface) const {
@@ -49,6 +50,7 @@ struct transport_options {
     options.mtu = mtu;
     options.timing = timing;
     options.offloads = offloads;
+    options.crypto_threads = crypto_threads;
     return options;
   }
 };

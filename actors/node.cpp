@@ -132,7 +132,8 @@ result<std::unique_ptr<node>> node::start(node_options options) {
     overlayd::coordinator,
     coordinator_children{self->ipam, self->dns, self->bridges, self->nat, self->devices,
                          self->attachments},
-    transport_options{options.host.uapi_dir, options.mtu, {}, options.offloads, self->metrics});
+    transport_options{options.host.uapi_dir, options.mtu, {}, options.offloads, self->metrics,
+                      options.crypto_threads});
   self->options = std::move(options);
   return std::unique_ptr<node>(new node(std::move(self)));
 }

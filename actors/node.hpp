@@ -25,6 +25,7 @@ struct node_options {
   host_access host;            // the real host unless told otherwise
   unsigned mtu = 0;            // of the WireGuard devices; 0: derived from the underlay
   dns_settings dns;            // the DNS responder (off unless it has a listen address)
+  unsigned crypto_threads = 0; // per WireGuard device and direction; 0: the default for the cores
 };
 
 class node {

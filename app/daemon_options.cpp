@@ -42,6 +42,7 @@ std::optional<number_slot> number_flag(daemon_options& out, const std::string& a
     {"--max-document-values", &out.max_document_values, 16, 1u << 24},
     {"--max-document-depth", &out.max_document_depth, 4, 128},
     {"--mtu", &out.mtu, 576, 65455},
+    {"--threads", &out.threads, 1, 64},
     {"--dns-ttl", &out.dns_ttl, 0, 0x7fffffff},
   };
   auto name = arg.substr(0, arg.find('='));
@@ -83,6 +84,9 @@ const char* daemon_usage() {
          "                     packet per system call, for a kernel whose offloads misbehave\n"
          "  --mtu N            MTU of the WireGuard devices and container veths (576-65455;\n"
          "                     default: the egress link's MTU minus 80, 1420 without one)\n"
+         "  --threads N        threads that encrypt, and as many that decrypt, per WireGuard\n"
+         "                     device (1-64; packets keep their order; default: 1 on up to\n"
+         "                     two cores, else half the cores, at most 4)\n"
          "  --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
          "                     (off by default; give 0.0.0.0 only if you mean it)\n"
          "\n"

@@ -19,6 +19,7 @@ struct daemon_options {
   std::string log_level = "info";
   std::optional<std::string> log_file; // --log-file: also there, reopened on SIGHUP
   bool offloads = true; // TUN offloads and UDP GSO/GRO; --no-offloads turns them off
+  std::optional<std::uint64_t> threads; // --threads: crypto threads per device and direction
   std::optional<std::uint64_t> mtu; // --mtu; else derived from the egress link's
   // The socket's limits (README "Limits"), when given; else the server's
   // defaults. Timeouts in seconds.

@@ -143,7 +143,8 @@ int main(int argc, char** argv) {
   host.rootless = std::getenv("ZLAYER_ROOTLESS") != nullptr; // present, any value
   auto node = overlayd::node::start({options->data_dir, 0, options->offloads, std::move(host),
                                      static_cast<unsigned>(options->mtu.value_or(0)),
-                                     dns_settings_from(*options)});
+                                     dns_settings_from(*options),
+                                     static_cast<unsigned>(options->threads.value_or(0))});
   if (!node) {
     spdlog::error("cannot start: {}", node.error_message());
     return 1;

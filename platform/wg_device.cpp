@@ -84,7 +84,14 @@ struct control_message {
 } // namespace
 
 struct wg_device::impl {
-  explicit impl(wg_device_options o) : options(std::move(o)), core(options.timing, options.mtu) {}
+  explicit impl(wg_device_options o)
+      : options(std::move(o)), core(options.timing, options.mtu, crypto_threads_for(options)) {}
+
+  static unsigned crypto_threads_for(const wg_device_options& o) {
+    return o.crypto_threads != 0
+             ? o.crypto_threads
+             : net::wg::default_crypto_threads(std::thread::hardware_concurrency());
+  }
 
   wg_device_options options;
   device_core core;
@@ -312,9 +319,11 @@ result<std::unique_ptr<wg_device>> wg_device::create(wg_device_options options) 
   d.tun_reader = std::thread([&d] { d.run_tun_reader(); });
   d.udp_reader = std::thread([&d] { d.run_udp_reader(); });
   d.control = std::thread([&d] { d.run_control(); });
-  spdlog::info("{}: WireGuard device up, UDP port {}, MTU {}, UAPI {}, AEAD {}{}",
+  spdlog::info("{}: WireGuard device up, UDP port {}, MTU {}, UAPI {}, AEAD {}, {} crypto "
+               "thread(s) each way{}",
                d.options.interface, d.socket->port(), d.options.mtu, d.uapi->path(),
-               net::wg::transport_aead_name(), d.tun.offloads() ? "" : ", no offloads");
+               net::wg::transport_aead_name(), impl::crypto_threads_for(d.options),
+               d.tun.offloads() ? "" : ", no offloads");
   return device;
 }
 

@@ -36,6 +36,9 @@ struct wg_device_options {
   // TUN checksum and TCP segmentation offloads, UDP GSO and GRO (each used
   // when the kernel has it). Off: one packet per system call everywhere.
   bool offloads = true;
+  // Threads that seal each batch, and as many that open each
+  // (net/wireguard/crypto_workers.hpp); 0: default_crypto_threads.
+  unsigned crypto_threads = 0;
 };
 
 class wg_device {

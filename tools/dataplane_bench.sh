@@ -11,6 +11,8 @@
 #
 #   tools/dataplane_bench.sh [seconds] [tcp|udp]   (default 10 tcp)
 #
+# OVERLAYD_ARGS="--threads 2" passes flags to both daemons.
+#
 # udp: iperf3 -u at full speed with 1372-byte datagrams (they fit the
 # tunnel's 1420 MTU); the figure is what arrived.
 set -euo pipefail
@@ -95,7 +97,7 @@ for side in a b; do
   ns="ovdbench-$side-$$"
   mkdir -p "$work/$side"
   ip netns exec "$ns" "$overlayd" --data-dir "$work/$side" --socket "$work/$side.sock" \
-    --uapi-dir "$work/$side/wg" --log-level warn &
+    --uapi-dir "$work/$side/wg" --log-level warn ${OVERLAYD_ARGS:-} &
 done
 for _ in $(seq 50); do
   [ -S "$work/a.sock" ] && [ -S "$work/b.sock" ] && break

@@ -68,7 +68,8 @@ std::size_t sealed_size(std::size_t padded) {
 
 } // namespace
 
-device_core::device_core(timing t, std::size_t mtu) : timing_(t), mtu_(mtu) {
+device_core::device_core(timing t, std::size_t mtu, unsigned crypto_threads)
+    : timing_(t), mtu_(mtu), seal_workers_(crypto_threads), open_workers_(crypto_threads) {
   ensure_sodium();
 }
 
@@ -334,132 +335,176 @@ void device_core::stage(peer& p, const std::uint8_t* packet, std::size_t length)
 
 void device_core::seal_batch(seal_slot* slots, std::size_t count, steady_time now) {
   std::shared_lock guard(lock_);
-  for (std::size_t i = 0; i < count; ++i) {
-    seal_slot& s = slots[i];
-    s.message_length = 0;
-    std::uint8_t* packet = s.message + transport::header_size;
-    ip_view dst = destination_of(packet, s.packet_length);
-    if (dst.address == nullptr) {
-      drops_.malformed.fetch_add(1, std::memory_order_relaxed);
-      continue;
+  for (std::size_t i = 0; i < count; ++i)
+    route_for_sealing(slots[i], now);
+  seal_workers_.run(count, [slots](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      seal_slot& s = slots[i];
+      if (s.key != nullptr) {
+        std::uint8_t* packet = s.message + transport::header_size;
+        seal(*s.key, s.counter, packet, s.padded, packet + s.padded);
+      }
     }
-    auto id = routes_.lookup(dst.address, dst.family);
-    if (!id) {
-      drops_.no_route.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    peer& p = *by_id_.find(*id)->second;
-    if (!p.endpoint.load(s.to)) {
-      drops_.no_endpoint.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    keypair* k = sendable(p, now);
-    std::uint64_t counter = k ? k->send_counter.fetch_add(1, std::memory_order_relaxed) : 0;
-    if (k == nullptr || counter >= replay_window::reject_after_messages) {
-      stage(p, packet, s.packet_length);
-      want_handshake(p);
-      continue;
-    }
-    if (counter >= timing_.rekey_after_messages
-        || (k->keys.is_initiator && now - k->created >= timing_.rekey_after_time))
-      want_handshake(p);
-    std::size_t padded = padded_length(s.packet_length, mtu_);
-    if (sealed_size(padded) > s.capacity) {
-      drops_.malformed.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    std::memset(packet + s.packet_length, 0, padded - s.packet_length);
-    write_message_type(s.message, message_type::transport_data);
-    store_le32(s.message + transport::receiver, k->keys.remote_index);
-    store_le64(s.message + transport::counter, counter);
-    seal(k->keys.send, counter, packet, padded, packet + padded);
-    s.message_length = sealed_size(padded);
-    p.tx_bytes.fetch_add(s.message_length, std::memory_order_relaxed);
-    p.tx_packets.fetch_add(1, std::memory_order_relaxed);
-    p.unanswered_since.mark_unless_set(now);
-    p.last_sent.mark(now);
-    p.keepalive_owed.store(false, std::memory_order_relaxed);
+  });
+}
+
+// Everything of sealing but the cipher: the route, the session and its
+// counter, the header and the padding. The counter is taken here, in the
+// batch's order, so that each peer's packets carry rising counters.
+void device_core::route_for_sealing(seal_slot& s, steady_time now) {
+  s.message_length = 0;
+  s.key = nullptr;
+  std::uint8_t* packet = s.message + transport::header_size;
+  ip_view dst = destination_of(packet, s.packet_length);
+  if (dst.address == nullptr) {
+    drops_.malformed.fetch_add(1, std::memory_order_relaxed);
+    return;
   }
+  auto id = routes_.lookup(dst.address, dst.family);
+  if (!id) {
+    drops_.no_route.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  peer& p = *by_id_.find(*id)->second;
+  if (!p.endpoint.load(s.to)) {
+    drops_.no_endpoint.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  keypair* k = sendable(p, now);
+  std::uint64_t counter = k ? k->send_counter.fetch_add(1, std::memory_order_relaxed) : 0;
+  if (k == nullptr || counter >= replay_window::reject_after_messages) {
+    stage(p, packet, s.packet_length);
+    want_handshake(p);
+    return;
+  }
+  if (counter >= timing_.rekey_after_messages
+      || (k->keys.is_initiator && now - k->created >= timing_.rekey_after_time))
+    want_handshake(p);
+  std::size_t padded = padded_length(s.packet_length, mtu_);
+  if (sealed_size(padded) > s.capacity) {
+    drops_.malformed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::memset(packet + s.packet_length, 0, padded - s.packet_length);
+  write_message_type(s.message, message_type::transport_data);
+  store_le32(s.message + transport::receiver, k->keys.remote_index);
+  store_le64(s.message + transport::counter, counter);
+  s.key = &k->keys.send;
+  s.counter = counter;
+  s.padded = padded;
+  s.message_length = sealed_size(padded);
+  p.tx_bytes.fetch_add(s.message_length, std::memory_order_relaxed);
+  p.tx_packets.fetch_add(1, std::memory_order_relaxed);
+  p.unanswered_since.mark_unless_set(now);
+  p.last_sent.mark(now);
+  p.keepalive_owed.store(false, std::memory_order_relaxed);
 }
 
 void device_core::open_batch(open_slot* slots, std::size_t count, steady_time now) {
   std::shared_lock guard(lock_);
-  for (std::size_t i = 0; i < count; ++i) {
-    open_slot& s = slots[i];
-    s.result = open_slot::verdict::drop;
-    std::uint32_t type = read_message_type(s.message, s.length);
-    if (type == static_cast<std::uint32_t>(message_type::handshake_initiation)
-        || type == static_cast<std::uint32_t>(message_type::handshake_response)
-        || type == static_cast<std::uint32_t>(message_type::cookie_reply)) {
-      s.result = open_slot::verdict::control;
-      continue;
+  for (std::size_t i = 0; i < count; ++i)
+    find_session(slots[i], now);
+  open_workers_.run(count, [slots](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      open_slot& s = slots[i];
+      if (s.session == nullptr)
+        continue;
+      s.authenticated = open_in_place(s.session->keys.receive, s.counter,
+                                      s.message + transport::header_size,
+                                      s.length - transport::header_size, s.plain_length);
     }
-    if (type != static_cast<std::uint32_t>(message_type::transport_data)
-        || s.length < transport::min_size) {
-      drops_.malformed.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    auto found = indices_.find(load_le32(s.message + transport::receiver));
-    if (found == indices_.end() || found->second.session == nullptr) {
-      drops_.unknown_index.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    keypair& k = *found->second.session;
-    peer& p = *k.owner;
-    std::uint64_t counter = load_le64(s.message + transport::counter);
-    if (k.expired(now, timing_.reject_after_time) || !k.replay.would_accept(counter)) {
-      drops_.replayed.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    std::uint8_t* plain = s.message + transport::header_size;
-    std::size_t plain_length = 0;
-    if (!open_in_place(k.keys.receive, counter, plain, s.length - transport::header_size,
-                       plain_length)) {
-      drops_.forged.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    if (!k.replay.accept(counter)) {
-      drops_.replayed.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    // Authenticated: the packet counts, and its source is where the peer
-    // is now (roaming, whitepaper 2.1).
-    p.rx_bytes.fetch_add(s.length, std::memory_order_relaxed);
-    p.rx_packets.fetch_add(1, std::memory_order_relaxed);
-    p.last_received.mark(now);
-    p.unanswered_since.reset();
-    endpoint known;
-    if (!p.endpoint.load(known) || !(known == s.from))
-      p.endpoint.store(s.from);
-    if (&k == p.next.get()) {
-      p.next_confirmed.store(true);
-      if (wake_)
-        wake_();
-    }
-    // An initiator renews its session shortly before the peer would stop
-    // accepting it (wireguard-go's keepKeyFreshReceiving).
-    if (k.keys.is_initiator
-        && now - k.created
-             >= timing_.reject_after_time - timing_.keepalive_timeout - timing_.rekey_timeout)
-      want_handshake(p);
-    if (plain_length == 0)
-      continue; // a keepalive
-    ip_view src = source_of(plain, plain_length);
-    if (src.address == nullptr) {
-      drops_.malformed.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    auto owner = routes_.lookup(src.address, src.family);
-    if (!owner || *owner != p.id) {
-      drops_.wrong_source.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    p.last_data_received.mark(now);
-    p.keepalive_owed.store(true, std::memory_order_relaxed);
-    s.result = open_slot::verdict::deliver;
-    s.packet = plain;
-    s.packet_length = src.total_length;
+  });
+  for (std::size_t i = 0; i < count; ++i)
+    if (slots[i].session != nullptr)
+      finish_opened(slots[i], now);
+}
+
+// Before the cipher: what the datagram is, and for transport data the
+// session it names, if its counter could still be accepted.
+void device_core::find_session(open_slot& s, steady_time now) {
+  s.result = open_slot::verdict::drop;
+  s.session = nullptr;
+  s.authenticated = false;
+  std::uint32_t type = read_message_type(s.message, s.length);
+  if (type == static_cast<std::uint32_t>(message_type::handshake_initiation)
+      || type == static_cast<std::uint32_t>(message_type::handshake_response)
+      || type == static_cast<std::uint32_t>(message_type::cookie_reply)) {
+    s.result = open_slot::verdict::control;
+    return;
   }
+  if (type != static_cast<std::uint32_t>(message_type::transport_data)
+      || s.length < transport::min_size) {
+    drops_.malformed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto found = indices_.find(load_le32(s.message + transport::receiver));
+  if (found == indices_.end() || found->second.session == nullptr) {
+    drops_.unknown_index.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  keypair& k = *found->second.session;
+  std::uint64_t counter = load_le64(s.message + transport::counter);
+  if (k.expired(now, timing_.reject_after_time) || !k.replay.would_accept(counter)) {
+    drops_.replayed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  s.session = &k;
+  s.counter = counter;
+}
+
+// After the cipher, in the batch's order: the replay window (a counter
+// twice in one batch is accepted once), roaming, timers, and the inner
+// source against the peer's allowed IPs.
+void device_core::finish_opened(open_slot& s, steady_time now) {
+  keypair& k = *s.session;
+  peer& p = *k.owner;
+  if (!s.authenticated) {
+    drops_.forged.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (!k.replay.accept(s.counter)) {
+    drops_.replayed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // Authenticated: the packet counts, and its source is where the peer
+  // is now (roaming, whitepaper 2.1).
+  p.rx_bytes.fetch_add(s.length, std::memory_order_relaxed);
+  p.rx_packets.fetch_add(1, std::memory_order_relaxed);
+  p.last_received.mark(now);
+  p.unanswered_since.reset();
+  endpoint known;
+  if (!p.endpoint.load(known) || !(known == s.from))
+    p.endpoint.store(s.from);
+  if (&k == p.next.get()) {
+    p.next_confirmed.store(true);
+    if (wake_)
+      wake_();
+  }
+  // An initiator renews its session shortly before the peer would stop
+  // accepting it (wireguard-go's keepKeyFreshReceiving).
+  if (k.keys.is_initiator
+      && now - k.created
+           >= timing_.reject_after_time - timing_.keepalive_timeout - timing_.rekey_timeout)
+    want_handshake(p);
+  std::uint8_t* plain = s.message + transport::header_size;
+  std::size_t plain_length = s.plain_length;
+  if (plain_length == 0)
+    return; // a keepalive
+  ip_view src = source_of(plain, plain_length);
+  if (src.address == nullptr) {
+    drops_.malformed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto owner = routes_.lookup(src.address, src.family);
+  if (!owner || *owner != p.id) {
+    drops_.wrong_source.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  p.last_data_received.mark(now);
+  p.keepalive_owed.store(true, std::memory_order_relaxed);
+  s.result = open_slot::verdict::deliver;
+  s.packet = plain;
+  s.packet_length = src.total_length;
 }
 
 // -- handshakes ---------------------------------------------------------------------------------

@@ -8,7 +8,9 @@
 //   - seal_batch (the TUN reader) and open_batch (the one UDP reader) take
 //     the shared lock once per batch, never per packet. What they change
 //     is atomic or theirs alone (a keypair's replay window belongs to the
-//     UDP reader).
+//     UDP reader). Each routes its batch, then seals or opens it on its
+//     crypto_workers (crypto_workers.hpp: all cores, packets in order),
+//     then finishes it, still under the one shared lock.
 //   - handshake messages, timers and configuration run on one control
 //     thread under the exclusive lock. Data-plane threads ask it for work
 //     (a handshake, promoting a confirmed session) through `wake`.
@@ -29,6 +31,7 @@
 #include "net/overlay_mtu.hpp"
 #include "net/wireguard/allowed_ips.hpp"
 #include "net/wireguard/cookie.hpp"
+#include "net/wireguard/crypto_workers.hpp"
 #include "net/wireguard/handshake.hpp"
 #include "net/wireguard/peer.hpp"
 #include "net/wireguard/timing.hpp"
@@ -55,6 +58,11 @@ struct seal_slot {
   // Out: bytes to send (0: dropped or waiting for a session) and where.
   std::size_t message_length = 0;
   endpoint to;
+  // The engine's, from routing to sealing: the session key (null: nothing
+  // to seal), the counter and the padded length.
+  const key32* key = nullptr;
+  std::uint64_t counter = 0;
+  std::size_t padded = 0;
 };
 
 // One datagram from the UDP socket.
@@ -75,6 +83,12 @@ struct open_slot {
   verdict result = verdict::drop;
   std::uint8_t* packet = nullptr;
   std::size_t packet_length = 0;
+  // The engine's, from the index lookup to the replay window: the session
+  // (null: nothing to open), the counter and what opening found.
+  keypair* session = nullptr;
+  std::uint64_t counter = 0;
+  bool authenticated = false;
+  std::size_t plain_length = 0;
 };
 
 // What the device counts when it drops something (never per-packet logs).
@@ -105,7 +119,10 @@ struct drop_counters {
 
 class device_core {
 public:
-  explicit device_core(timing t = {}, std::size_t mtu = default_overlay_mtu);
+  // `crypto_threads` seal each batch, and as many open each (1: the
+  // calling thread alone).
+  explicit device_core(timing t = {}, std::size_t mtu = default_overlay_mtu,
+                       unsigned crypto_threads = 1);
   ~device_core();
   device_core(const device_core&) = delete;
   device_core& operator=(const device_core&) = delete;
@@ -167,6 +184,10 @@ private:
   void promote_next(peer& p);
 
   keypair* sendable(peer& p, steady_time now) const;
+  // The parts of seal_batch and open_batch before and after the crypto.
+  void route_for_sealing(seal_slot& s, steady_time now);
+  void find_session(open_slot& s, steady_time now);
+  void finish_opened(open_slot& s, steady_time now);
   void stage(peer& p, const std::uint8_t* packet, std::size_t length);
   void want_handshake(peer& p);
 
@@ -211,6 +232,9 @@ private:
   std::unordered_map<std::uint32_t, index_entry> indices_;
 
   drop_counters drops_;
+
+  crypto_workers seal_workers_;
+  crypto_workers open_workers_;
 };
 
 } // namespace overlayd::net::wg

@@ -240,3 +240,15 @@ TEST_CASE("with --no-offloads the daemons carry traffic one packet per call",
   CHECK(a.ns.run("ping -c 3 -i 0.2 -W 2 10.200.2.1 >/dev/null") == 0);
   check_streams(a, b, 16u << 20);
 }
+
+TEST_CASE("with --threads 3 the daemons seal and open on three threads each way, in order",
+          "[integration][root]") {
+  if (!overlayd::testing::root_or_skip("network namespaces, TUN"))
+    return;
+  // TCP notices reordering and loss; check_streams compares every byte.
+  overlay_node a("threads-a", {"--threads", "3"});
+  overlay_node b("threads-b", {"--threads=3"});
+  auto t = build_tunnel(a, b);
+  CHECK(a.ns.run("ping -c 3 -i 0.2 -W 2 10.200.2.1 >/dev/null") == 0);
+  check_streams(a, b, 64u << 20);
+}

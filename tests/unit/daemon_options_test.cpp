@@ -85,3 +85,11 @@ TEST_CASE("daemon options: the DNS responder is off unless a listen address is g
   CHECK_FALSE(parse_daemon_options({"--dns-upstream", "dns.example"}, error));
   CHECK_FALSE(parse_daemon_options({"--dns-zone", "a..b"}, error));
 }
+
+TEST_CASE("daemon options: --threads takes 1 to 64 crypto threads", "[options]") {
+  CHECK(parsed({"--threads", "3"}).threads == std::uint64_t{3});
+  CHECK_FALSE(parsed({}).threads); // the default for the machine's cores
+  std::string error;
+  CHECK_FALSE(parse_daemon_options({"--threads", "0"}, error));
+  CHECK(error == "--threads needs a number from 1 to 64, not '0'");
+}
