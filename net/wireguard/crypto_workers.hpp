@@ -2,6 +2,10 @@
 // together (issue 14: every core used, order kept). The batch's thread
 // splits the packets into parts, wakes the workers, works on parts itself
 // and returns once every part is done: a fork and a join per batch.
+// Waking a sleeping thread costs tens of microseconds on a VM, as much as
+// sealing half a batch, so a worker that finished a part, and the batch's
+// thread waiting for the last part, spin for a while (spin_time) before
+// they sleep: under steady traffic nobody sleeps between batches.
 // Packets never change places, so each peer's packets leave in the order
 // they came, and everything that must be sequential (counters, the replay
 // window, routing) stays on the batch's thread, before and after.
@@ -9,10 +13,13 @@
 // A worker that has not woken yet when the batch's thread runs out of its
 // own parts leaves its part to that thread, which takes parts until none
 // is left: on a loaded machine a batch is never slower than one thread
-// plus the wake-ups. Small batches (a ping, a handshake's first packet)
-// stay on the batch's thread: waking a worker costs more than they do.
+// plus the wake-ups. Small batches (a ping, a handshake's first packet,
+// a few small packets) stay on the batch's thread: handing out parts
+// costs more than they do.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -36,11 +43,14 @@ public:
   unsigned threads() const noexcept { return static_cast<unsigned>(workers_.size()) + 1; }
 
   // Runs `work` over [0, count) in parts and returns when all are done.
-  // One batch at a time: each direction of a device has its own workers.
-  void run(std::size_t count, const part_work& work);
+  // `bytes` is what the batch seals or opens: under min_parallel_bytes it
+  // stays on the calling thread. One batch at a time: each direction of a
+  // device has its own workers.
+  void run(std::size_t count, std::size_t bytes, const part_work& work);
 
-  // Fewer packets than this stay on the calling thread.
-  static constexpr std::size_t min_parallel_batch = 8;
+  // About 8 us of sealing: less is not worth a worker's time.
+  static constexpr std::size_t min_parallel_bytes = 16 * 1024;
+  static constexpr std::chrono::microseconds spin_time{100};
 
 private:
   void run_worker();
@@ -51,14 +61,15 @@ private:
   std::mutex mutex_;
   std::condition_variable batch_ready_;
   std::condition_variable batch_done_;
-  bool stopping_ = false;
-  // The current batch (under mutex_).
-  unsigned long generation_ = 0;
+  std::atomic<bool> stopping_{false};
+  // The current batch: changed under mutex_; the two atomics are also
+  // watched while spinning.
+  std::atomic<unsigned long> generation_{0};
+  std::atomic<std::size_t> parts_done_{0};
   const part_work* work_ = nullptr;
   std::size_t count_ = 0;
   std::size_t parts_ = 0;
   std::size_t next_part_ = 0;
-  std::size_t parts_done_ = 0;
 };
 
 // The default for --threads: how many threads seal (and as many open) per

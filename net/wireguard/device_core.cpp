@@ -335,9 +335,12 @@ void device_core::stage(peer& p, const std::uint8_t* packet, std::size_t length)
 
 void device_core::seal_batch(seal_slot* slots, std::size_t count, steady_time now) {
   std::shared_lock guard(lock_);
-  for (std::size_t i = 0; i < count; ++i)
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < count; ++i) {
     route_for_sealing(slots[i], now);
-  seal_workers_.run(count, [slots](std::size_t begin, std::size_t end) {
+    bytes += slots[i].message_length;
+  }
+  seal_workers_.run(count, bytes, [slots](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       seal_slot& s = slots[i];
       if (s.key != nullptr) {
@@ -402,9 +405,13 @@ void device_core::route_for_sealing(seal_slot& s, steady_time now) {
 
 void device_core::open_batch(open_slot* slots, std::size_t count, steady_time now) {
   std::shared_lock guard(lock_);
-  for (std::size_t i = 0; i < count; ++i)
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < count; ++i) {
     find_session(slots[i], now);
-  open_workers_.run(count, [slots](std::size_t begin, std::size_t end) {
+    if (slots[i].session != nullptr)
+      bytes += slots[i].length;
+  }
+  open_workers_.run(count, bytes, [slots](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       open_slot& s = slots[i];
       if (s.session == nullptr)
