@@ -63,7 +63,9 @@ struct uapi_request {
 // stay buffered for the next one.
 class uapi_request_reader {
 public:
-  static constexpr std::size_t max_request_bytes = std::size_t{1} << 20;
+  // Room for `wg setconf` of 10,000 peers (about 200 bytes each) many
+  // times over; still a bound on what one client makes us hold.
+  static constexpr std::size_t max_request_bytes = std::size_t{16} << 20;
 
   enum class status : std::uint8_t { need_more, request, error };
 
