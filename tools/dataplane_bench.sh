@@ -5,16 +5,19 @@
 #   (b) wireguard-go <-> wireguard-go,
 #   (c) overlayd <-> overlayd (driven through their sockets, as the main
 #       daemon would),
-# printing the three Gbit/s figures and the ratio c/b. Run as root from the
+# printing the three figures (and for TCP the ratio c/b). Run as root from the
 # checkout after scripts/build.sh; it touches nothing outside the two
 # namespaces it creates (and removes). Prints figures; asserts nothing.
 #
-#   tools/dataplane_bench.sh [seconds] [tcp|udp]   (default 10 tcp)
+#   tools/dataplane_bench.sh [seconds] [tcp|tcp4|udp|latency]   (default 10 tcp)
 #
 # OVERLAYD_ARGS="--threads 2" passes flags to both daemons.
 #
 # udp: iperf3 -u at full speed with 1372-byte datagrams (they fit the
-# tunnel's 1420 MTU); the figure is what arrived.
+# tunnel's 1420 MTU); the figure is what arrived, and the loss.
+# tcp4: four parallel TCP streams (iperf3 -P 4).
+# latency: ping RTT p50/p99 over 300 pings 5 ms apart, idle and while one
+# TCP stream runs the other way's path at full speed.
 set -euo pipefail
 seconds="${1:-10}"
 protocol="${2:-tcp}"
@@ -53,22 +56,40 @@ in_b ip addr add 192.168.90.2/24 dev veth-b
 in_a ip link set veth-a up
 in_b ip link set veth-b up
 
-# iperf3 from a to $1; prints Gbit/s of the receiver.
+# p50 and p99 of the ping RTTs on stdin.
+rtt_percentiles() {
+  /usr/bin/python3 -c 'import re,sys; t=sorted(float(m) for m in re.findall(r"time=([0-9.]+)", sys.stdin.read())); print("p50 %.3f p99 %.3f ms" % (t[len(t)//2], t[int(len(t)*0.99)]) if t else "no answer")'
+}
+
+# From a to $1: Gbit/s of the receiver (udp: also the loss), or the RTTs.
 measure() {
   in_b iperf3 -s -1 -D -B "$1" >/dev/null 2>&1
   sleep 0.3
-  if [ "$protocol" = udp ]; then
+  case "$protocol" in
+  udp)
     in_a iperf3 -c "$1" -t "$seconds" -u -b 0 -l 1372 -J |
-      python3 -c 'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f" % (s["bits_per_second"]*(1-s["lost_percent"]/100)/1e9))'
-  else
+      /usr/bin/python3 -c 'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f Gbit/s arrived, %.1f%% lost" % (s["bits_per_second"]*(1-s["lost_percent"]/100)/1e9, s["lost_percent"]))' ;;
+  tcp4)
+    in_a iperf3 -c "$1" -t "$seconds" -P 4 -J |
+      /usr/bin/python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))' ;;
+  latency)
+    local idle loaded load
+    idle=$(in_a ping -c 300 -i 0.005 "$1" | rtt_percentiles)
+    in_a iperf3 -c "$1" -t "$seconds" >/dev/null 2>&1 &
+    load=$!
+    sleep 1
+    loaded=$(in_a ping -c 300 -i 0.005 "$1" | rtt_percentiles)
+    wait "$load" || true
+    echo "idle $idle; under TCP load $loaded" ;;
+  *)
     in_a iperf3 -c "$1" -t "$seconds" -J |
-      python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
-  fi
+      /usr/bin/python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))' ;;
+  esac
 }
 
 echo "== (a) plain veth"
 veth=$(measure 192.168.90.2)
-echo "veth: $veth Gbit/s"
+echo "veth: $veth"
 
 echo "== (b) wireguard-go <-> wireguard-go"
 wg genkey > "$work/a.key"
@@ -88,7 +109,7 @@ in_b ip addr add 10.99.0.2/24 dev "bwg-b-$$"
 in_a ip link set "bwg-a-$$" mtu 1420 up
 in_b ip link set "bwg-b-$$" mtu 1420 up
 wggo=$(measure 10.99.0.2)
-echo "wireguard-go: $wggo Gbit/s"
+echo "wireguard-go: $wggo"
 in_a pkill -f "wireguard-go -f bwg-a-$$" || true
 in_b pkill -f "wireguard-go -f bwg-b-$$" || true
 
@@ -117,10 +138,13 @@ add_peer a "$key_b" 192.168.90.2:51820 10.200.2.0/24
 add_peer b "$key_a" 192.168.90.1:51820 10.200.1.0/24
 in_a ping -c 1 -W 3 10.200.2.1 >/dev/null
 ours=$(measure 10.200.2.1)
-echo "overlayd: $ours Gbit/s"
+echo "overlayd: $ours"
 
 echo
-echo "veth          $veth Gbit/s"
-echo "wireguard-go  $wggo Gbit/s"
-echo "overlayd      $ours Gbit/s"
-python3 -c "print('overlayd / wireguard-go = %.2f' % ($ours / $wggo))"
+unit=""
+case "$protocol" in tcp | tcp4) unit=" Gbit/s" ;; esac
+echo "veth          $veth$unit"
+echo "wireguard-go  $wggo$unit"
+echo "overlayd      $ours$unit"
+[ -n "$unit" ] && /usr/bin/python3 -c "print('overlayd / wireguard-go = %.2f' % ($ours / $wggo))"
+true
