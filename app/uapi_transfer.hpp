@@ -3,6 +3,7 @@
 // the device's private key; it is skipped on parse and never kept.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -21,5 +22,12 @@ std::map<std::string, transfer> read_transfer(const std::string& uapi_dir,
 
 // The parse alone, for tests: a UAPI get answer's peers and their counters.
 std::map<std::string, transfer> parse_transfer(const std::string& get_answer);
+
+// One request (get=1 or set=1 and its lines, ending in a blank line) on the
+// UAPI socket at `path`, and the answer up to the blank line after its
+// errno=. Empty when the socket cannot be reached; cut short when no byte
+// comes for `patience`.
+std::string uapi_exchange(const std::string& path, const std::string& request,
+                          std::chrono::milliseconds patience);
 
 } // namespace overlayd::app

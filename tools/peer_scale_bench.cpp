@@ -34,16 +34,6 @@ long resident_bytes() {
   return resident * ::sysconf(_SC_PAGESIZE);
 }
 
-std::string hex(const wg::key32& key) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (auto b : key) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
 // Peer i: 10.<i>/32 in 10.0.0.0/8 and a /26 in 172.16.0.0/12.
 std::uint32_t host_of(unsigned i) { return 0x0A000000u + i; }
 std::uint32_t subnet_of(unsigned i) { return 0xAC100000u + (i << 6); }
@@ -52,7 +42,8 @@ std::string set_text(unsigned peers) {
   std::string text;
   for (unsigned i = 0; i < peers; ++i) {
     auto key = wg::public_key_from_private(wg::generate_private_key());
-    text += "public_key=" + hex(key) + "\nendpoint=198.51.100." + std::to_string(1 + i % 250)
+    text += "public_key=" + wg::key_to_hex(key) + "\nendpoint=198.51.100."
+            + std::to_string(1 + i % 250)
             + ":51820\nallowed_ip=" + ip_address::v4(host_of(i)).to_string()
             + "/32\nallowed_ip=" + ip_address::v4(subnet_of(i)).to_string() + "/26\n";
   }

@@ -8,20 +8,16 @@
 // in a namespace of its own and runs this. Prints figures, asserts nothing.
 //
 //   overlayd-peer-scale-live SOCKET UAPI_SOCKET DAEMON_PID [peers]   (default 10000)
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "app/client_connection.hpp"
+#include "app/uapi_transfer.hpp"
 #include "net/base/ip_address.hpp"
 #include "net/wireguard/keys.hpp"
 
@@ -39,16 +35,6 @@ long rss_kib(const std::string& pid) {
   return 0;
 }
 
-std::string hex(const net::wg::key32& key) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (auto b : key) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
 net::wg::key32 new_public_key() {
   return net::wg::public_key_from_private(net::wg::generate_private_key());
 }
@@ -58,36 +44,6 @@ net::wg::key32 new_public_key() {
 std::string allowed_of(unsigned i) {
   return net::ip_address::v4(0x0A600000u + i).to_string() + "/32,"
          + net::ip_address::v4(0x64400000u + (i << 6)).to_string() + "/26";
-}
-
-// One request on the UAPI socket; the answer up to its blank line.
-std::string uapi_exchange(const std::string& path, const std::string& request) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::perror("connect to the UAPI socket");
-    std::exit(1);
-  }
-  for (std::size_t sent = 0; sent < request.size();) {
-    ssize_t n = ::write(fd, request.data() + sent, request.size() - sent);
-    if (n <= 0) {
-      std::perror("write to the UAPI socket");
-      std::exit(1);
-    }
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string answer;
-  char buffer[65536];
-  while (answer.size() < 2 || answer.compare(answer.size() - 2, 2, "\n\n") != 0) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n <= 0)
-      break;
-    answer.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return answer;
 }
 
 std::size_t count_of(const std::string& text, const std::string& what) {
@@ -115,7 +71,8 @@ int main(int argc, char** argv) {
   std::string set = "set=1\n";
   for (unsigned i = 0; i < peers; ++i) {
     std::string allowed = allowed_of(i);
-    set += "public_key=" + hex(new_public_key()) + "\nreplace_allowed_ips=true\nendpoint=198.51.100."
+    set += "public_key=" + net::wg::key_to_hex(new_public_key())
+           + "\nreplace_allowed_ips=true\nendpoint=198.51.100."
            + std::to_string(1 + i % 250) + ":51820\nallowed_ip="
            + allowed.substr(0, allowed.find(',')) + "\nallowed_ip="
            + allowed.substr(allowed.find(',') + 1) + "\n";
@@ -123,7 +80,11 @@ int main(int argc, char** argv) {
   set += "\n";
   long before = rss_kib(pid);
   auto start = clock_type::now();
-  std::string answer = uapi_exchange(uapi, set);
+  std::string answer = app::uapi_exchange(uapi, set, std::chrono::seconds(60));
+  if (answer.empty()) {
+    std::fprintf(stderr, "no answer on the UAPI socket %s\n", uapi.c_str());
+    return 1;
+  }
   double took = seconds_since(start);
   long after_uapi = rss_kib(pid);
   std::printf("UAPI set of %u peers (%zu bytes): %s  %.2f s, %.1f us/peer, RSS +%ld KiB "
@@ -180,7 +141,7 @@ int main(int argc, char** argv) {
               static_cast<double>(after_requests - after_uapi) / peers);
 
   start = clock_type::now();
-  std::string listed = uapi_exchange(uapi, "get=1\n\n");
+  std::string listed = app::uapi_exchange(uapi, "get=1\n\n", std::chrono::seconds(60));
   took = seconds_since(start);
   std::printf("UAPI get: %zu peers, %zu allowed IPs, %zu bytes, %.3f s\n",
               count_of(listed, "public_key="), count_of(listed, "allowed_ip="), listed.size(),

@@ -16,20 +16,10 @@ using namespace overlayd::net::wg;
 
 namespace {
 
-std::string hex(const key32& key) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (auto b : key) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
 // Peer i: 10.0.0.0/8 + i as a /32 and the i-th /26 of 172.16.0.0/12.
 std::string peer_lines(unsigned i) {
   auto key = public_key_from_private(generate_private_key());
-  return "public_key=" + hex(key) + "\nreplace_allowed_ips=true\nendpoint=198.51.100."
+  return "public_key=" + key_to_hex(key) + "\nreplace_allowed_ips=true\nendpoint=198.51.100."
          + std::to_string(1 + i % 250) + ":51820\nallowed_ip="
          + ip_address::v4(0x0A000000u + i).to_string() + "/32\nallowed_ip="
          + ip_address::v4(0xAC100000u + (i << 6)).to_string() + "/26\n";
@@ -39,7 +29,8 @@ std::string peer_lines(unsigned i) {
 
 TEST_CASE("UAPI: one set of 10,000 peers is read, applied and listed", "[wireguard][uapi]") {
   constexpr unsigned peers = 10000;
-  std::string text = "set=1\nprivate_key=" + hex(generate_private_key()) + "\nlisten_port=51820\n";
+  std::string text =
+    "set=1\nprivate_key=" + key_to_hex(generate_private_key()) + "\nlisten_port=51820\n";
   for (unsigned i = 0; i < peers; ++i)
     text += peer_lines(i);
   text += "\n";
